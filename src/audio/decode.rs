@@ -1,0 +1,249 @@
+use std::fs::File;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use super::{Audio, AudioError, SourceInfo};
+
+/// Consecutive undecodable packets tolerated before a file counts as corrupt: one bad packet in
+/// a long MP3 is worth skipping (a click), a stream of them means garbage.
+const MAX_CONSECUTIVE_BAD_PACKETS: usize = 16;
+
+/// Decode a whole recording into planar f32, one vector per channel.
+///
+/// Streams packet by packet: memory is the output plus one packet, whatever the file length.
+pub fn decode(path: &Path) -> Result<Audio, AudioError> {
+    let p = || path.to_path_buf();
+    let meta = std::fs::metadata(path).map_err(|source| AudioError::Open { path: p(), source })?;
+    if meta.is_dir() {
+        return Err(AudioError::IsDirectory { path: p() });
+    }
+    if meta.len() == 0 {
+        return Err(AudioError::Empty { path: p() });
+    }
+    let file = File::open(path).map_err(|source| AudioError::Open { path: p(), source })?;
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymError::Unsupported(what) if what.contains("format") => match wav_codec_tag(path) {
+                // Symphonia rejects the whole file; say which codec, since users can convert it.
+                Some(tag) => AudioError::UnsupportedCodec {
+                    path: p(),
+                    detail: format!(
+                        "WAV format tag {tag:#06x} ({}); convert it first, e.g. \
+                         `ffmpeg -i FILE -c:a pcm_s16le out.wav`",
+                        wav_codec_name(tag)
+                    ),
+                },
+                None => AudioError::UnknownFormat { path: p() },
+            },
+            // A recognised container whose codec the reader rejects (e.g. GSM in WAV).
+            SymError::Unsupported(what) => AudioError::UnsupportedCodec {
+                path: p(),
+                detail: what.to_string(),
+            },
+            SymError::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => AudioError::Truncated {
+                path: p(),
+                detail: "file ends inside its header".into(),
+            },
+            other => AudioError::Corrupt {
+                path: p(),
+                detail: other.to_string(),
+            },
+        })?;
+
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| AudioError::NoAudioTrack { path: p() })?;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|c| c.audio())
+        .ok_or_else(|| AudioError::NoAudioTrack { path: p() })?
+        .clone();
+    let track_id = track.id;
+    let declared_frames = track.num_frames;
+
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(|e| AudioError::UnsupportedCodec {
+            path: p(),
+            detail: e.to_string(),
+        })?;
+
+    let n_channels = params.channels.as_ref().map_or(0, |c| c.count());
+    let mut channels: Vec<Vec<f32>> = vec![Vec::new(); n_channels];
+    if let Some(n) = declared_frames {
+        // Cap the reservation: a corrupt header must not make us allocate gigabytes up front.
+        let cap = n.min(4 * 3600 * 48_000) as usize;
+        channels.iter_mut().for_each(|c| c.reserve_exact(cap));
+    }
+    let mut rate = params.sample_rate.unwrap_or(0);
+    let mut scratch: Vec<Vec<f32>> = Vec::new();
+    let mut bad_in_a_row = 0;
+    let mut ended_early: Option<String> = None;
+
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(packet)) => packet,
+            Ok(None) => break,
+            Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                ended_early = Some("file ends in the middle of the audio data".into());
+                break;
+            }
+            Err(SymError::ResetRequired) => break, // chained Ogg streams: keep the first
+            Err(e) => {
+                ended_early = Some(e.to_string());
+                break;
+            }
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        match decoder.decode(&packet) {
+            Ok(buf) => {
+                bad_in_a_row = 0;
+                if buf.frames() == 0 {
+                    continue;
+                }
+                rate = buf.spec().rate();
+                let planes = buf.num_planes();
+                if channels.len() != planes {
+                    if channels.iter().all(Vec::is_empty) {
+                        channels = vec![Vec::new(); planes];
+                    } else {
+                        return Err(AudioError::Corrupt {
+                            path: p(),
+                            detail: format!(
+                                "channel count changed from {} to {planes} mid-stream",
+                                channels.len()
+                            ),
+                        });
+                    }
+                }
+                scratch.resize_with(planes, Vec::new);
+                for s in scratch.iter_mut() {
+                    s.resize(buf.frames(), 0.0);
+                }
+                buf.copy_to_slice_planar(&mut scratch);
+                for (out, s) in channels.iter_mut().zip(&scratch) {
+                    out.extend_from_slice(s);
+                }
+            }
+            Err(SymError::DecodeError(msg)) => {
+                bad_in_a_row += 1;
+                if bad_in_a_row > MAX_CONSECUTIVE_BAD_PACKETS {
+                    return Err(AudioError::Corrupt {
+                        path: p(),
+                        detail: format!("{bad_in_a_row} undecodable packets in a row ({msg})"),
+                    });
+                }
+            }
+            Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                ended_early = Some("file ends in the middle of a packet".into());
+                break;
+            }
+            Err(e) => {
+                return Err(AudioError::Corrupt {
+                    path: p(),
+                    detail: e.to_string(),
+                });
+            }
+        }
+    }
+
+    let frames = channels.first().map_or(0, Vec::len) as u64;
+    if let Some(detail) = ended_early {
+        return Err(AudioError::Truncated { path: p(), detail });
+    }
+    if frames == 0 {
+        return Err(AudioError::NoSamples { path: p() });
+    }
+    // Lossy codecs declare lengths that differ from the decoded one by encoder delay and padding
+    // (a few thousand frames at most); a larger shortfall means the data was cut off.
+    if let Some(declared) = declared_frames {
+        let slack = 4096.max(declared / 100);
+        if frames + slack < declared {
+            return Err(AudioError::Truncated {
+                path: p(),
+                detail: format!("header declares {declared} frames, only {frames} present"),
+            });
+        }
+    }
+    if rate == 0 {
+        return Err(AudioError::Corrupt {
+            path: p(),
+            detail: "no sample rate".into(),
+        });
+    }
+    let format_name = format.format_info().short_name.to_string();
+    let codec = decoder.codec_info().short_name.to_string();
+    Ok(Audio {
+        rate,
+        source: SourceInfo {
+            format: format_name,
+            codec,
+            sample_rate: rate,
+            channels: channels.len(),
+            bits_per_sample: params.bits_per_sample,
+        },
+        channels,
+    })
+}
+
+/// The format tag of a RIFF/WAVE file's `fmt ` chunk, when it is one symphonia cannot decode.
+fn wav_codec_tag(path: &Path) -> Option<u16> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.len() < 12 || &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut pos = 12;
+    while pos + 8 <= head.len() {
+        let id = &head[pos..pos + 4];
+        let len = u32::from_le_bytes(head[pos + 4..pos + 8].try_into().ok()?) as usize;
+        if id == b"fmt " {
+            let tag = u16::from_le_bytes(head.get(pos + 8..pos + 10)?.try_into().ok()?);
+            // PCM, MS ADPCM, IEEE float, A-law, μ-law, IMA ADPCM, extensible: decodable.
+            return (![0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0xFFFE].contains(&tag))
+                .then_some(tag);
+        }
+        pos += 8 + len + (len & 1);
+    }
+    None
+}
+
+fn wav_codec_name(tag: u16) -> &'static str {
+    match tag {
+        0x0031 => "GSM 6.10",
+        0x0022 => "DSP Group TrueSpeech",
+        0x0040 | 0x0045 => "G.721/G.726 ADPCM",
+        0x0064 => "G.726 ADPCM",
+        0x0065 => "G.722 ADPCM",
+        0x0067 | 0x0133 | 0xA100 => "G.722.1/G.729",
+        0x0055 => "MPEG layer 3 in WAV",
+        _ => "unknown codec",
+    }
+}

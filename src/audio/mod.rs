@@ -1,0 +1,74 @@
+//! Stage 1: turn any recording a phone system exports into planar f32 samples per channel,
+//! then resample to the 16 kHz that Whisper and the analysis stage work at.
+
+mod decode;
+mod levels;
+mod resample;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use decode::decode;
+pub use levels::{ChannelLevels, channel_levels};
+pub use resample::{TARGET_RATE, resample, resample_channel};
+
+/// Decoded audio: one `Vec<f32>` per channel, samples in [-1, 1], channels never mixed,
+/// because call recorders put agent and customer on separate channels.
+#[derive(Debug, Clone)]
+pub struct Audio {
+    pub rate: u32,
+    pub channels: Vec<Vec<f32>>,
+    pub source: SourceInfo,
+}
+
+impl Audio {
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+
+    pub fn duration_s(&self) -> f64 {
+        self.frames() as f64 / f64::from(self.rate)
+    }
+}
+
+/// What the file said about itself, kept after resampling for reports.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SourceInfo {
+    /// Container, e.g. `wave`, `flac`, `mp3`, `ogg`, `isomp4`.
+    pub format: String,
+    /// Codec short name, e.g. `pcm_mulaw`, `pcm_s16le`, `flac`, `mp3`, `vorbis`, `aac`.
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: usize,
+    pub bits_per_sample: Option<u32>,
+}
+
+/// Why a file could not be turned into audio. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    #[error("{path}: cannot open: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: is a directory, not an audio file")]
+    IsDirectory { path: PathBuf },
+    #[error("{path}: empty file (0 bytes)")]
+    Empty { path: PathBuf },
+    #[error("{path}: not a recognised audio file (no WAV, FLAC, MP3, Ogg or MP4 header found)")]
+    UnknownFormat { path: PathBuf },
+    #[error("{path}: unsupported codec: {detail}")]
+    UnsupportedCodec { path: PathBuf, detail: String },
+    #[error("{path}: no audio track")]
+    NoAudioTrack { path: PathBuf },
+    #[error("{path}: no audio samples (the file's audio data is empty)")]
+    NoSamples { path: PathBuf },
+    #[error("{path}: truncated: {detail}")]
+    Truncated { path: PathBuf, detail: String },
+    #[error("{path}: corrupt audio: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("cannot resample {from} Hz to {to} Hz: {detail}")]
+    Resample { from: u32, to: u32, detail: String },
+}

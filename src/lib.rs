@@ -1,0 +1,8 @@
+//! callqa: call-center QA over recorded calls.
+//!
+//! One call flows one way through one module per stage:
+//! `audio` (decode, resample) → `analysis` → `asr` → `rules` → `score` → `store`,
+//! driven by `batch` for many files and by `cli` for people. See DESIGN in the README.
+
+pub mod audio;
+pub mod cli;

@@ -1,0 +1,112 @@
+//! The `callqa` binary as a user meets it: output, JSON, exit codes, one-line errors.
+
+mod common;
+
+use std::process::Command;
+
+use common::fixture;
+
+fn callqa(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn probe_prints_the_facts_of_a_file() {
+    let f = fixture("mulaw_8k_stereo.wav");
+    let (code, out, err) = callqa(&["probe", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "pcm_mulaw",
+        "8000 Hz",
+        "channels  2",
+        "0.500 s",
+        "ch0 (left)",
+        "ch1 (right)",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn probe_json_carries_the_same_numbers() {
+    let f = fixture("vorbis_48k_stereo.ogg");
+    let (code, out, _) = callqa(&["probe", "--json", f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["codec"], "vorbis");
+    assert_eq!(v["format"], "ogg");
+    assert_eq!(v["sample_rate"], 48000);
+    assert_eq!(v["channels"], 2);
+    assert_eq!(v["levels"].as_array().unwrap().len(), 2);
+    let left_rms = v["levels"][0]["rms_dbfs"].as_f64().unwrap();
+    assert!((left_rms + 9.03).abs() < 0.6, "{left_rms}");
+}
+
+#[test]
+fn every_bad_input_is_one_line_on_stderr_and_a_nonzero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths: Vec<String> = std::fs::read_dir(fixture("bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    paths.push(
+        dir.path()
+            .join("missing.wav")
+            .to_string_lossy()
+            .into_owned(),
+    );
+    paths.push(dir.path().to_string_lossy().into_owned());
+    assert!(paths.len() >= 9);
+    for p in &paths {
+        let (code, out, err) = callqa(&["probe", p]);
+        assert_eq!(code, 1, "{p}: exit code");
+        assert!(out.is_empty(), "{p}: stdout {out:?}");
+        assert_eq!(err.lines().count(), 1, "{p}: stderr is not one line: {err}");
+        assert!(err.starts_with("callqa: error: "), "{p}: {err}");
+        assert!(
+            err.contains(p.as_str()),
+            "{p}: error does not name the file: {err}"
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{p}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_file_does_not_stop_the_others() {
+    let good = fixture("flac_11k_mono.flac");
+    let bad = fixture("bad/random.wav");
+    let (code, out, err) = callqa(&[
+        "probe",
+        "--json",
+        bad.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "any failure makes the exit code non-zero");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["status"], "error");
+    assert!(
+        rows[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a recognised audio file")
+    );
+    assert_eq!(rows[1]["status"], "ok");
+    assert_eq!(rows[1]["codec"], "flac");
+    assert_eq!(err.lines().count(), 1);
+}

@@ -1,0 +1,69 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn rms_dbfs(x: &[f32]) -> f64 {
+    let ms = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64;
+    10.0 * ms.log10()
+}
+
+/// G.711 μ-law encoder (ITU-T G.711), for writing long test files without external tools.
+pub fn mulaw_encode(sample: f32) -> u8 {
+    const BIAS: i32 = 0x84;
+    const CLIP: i32 = 32635;
+    let mut pcm = (sample.clamp(-1.0, 1.0) * 32767.0) as i32;
+    let sign = if pcm < 0 { 0x80 } else { 0 };
+    if pcm < 0 {
+        pcm = -pcm;
+    }
+    pcm = pcm.min(CLIP) + BIAS;
+    let exponent = (7 - (pcm.leading_zeros() as i32 - 17)).clamp(0, 7);
+    let mantissa = (pcm >> (exponent + 3)) & 0x0F;
+    !(sign | (exponent << 4) | mantissa) as u8
+}
+
+/// Write an 8-bit μ-law WAV from a sample generator, streaming, so hour-long files stay cheap.
+pub fn write_mulaw_wav(
+    path: &Path,
+    rate: u32,
+    channels: u16,
+    frames: usize,
+    mut sample: impl FnMut(usize, usize) -> f32,
+) {
+    let data_len = (frames * channels as usize) as u32;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    w.write_all(b"RIFF").unwrap();
+    w.write_all(&(4 + 26 + 8 + data_len).to_le_bytes()).unwrap();
+    w.write_all(b"WAVEfmt ").unwrap();
+    w.write_all(&18u32.to_le_bytes()).unwrap();
+    w.write_all(&7u16.to_le_bytes()).unwrap(); // WAVE_FORMAT_MULAW
+    w.write_all(&channels.to_le_bytes()).unwrap();
+    w.write_all(&rate.to_le_bytes()).unwrap();
+    w.write_all(&(rate * u32::from(channels)).to_le_bytes())
+        .unwrap();
+    w.write_all(&channels.to_le_bytes()).unwrap(); // block align
+    w.write_all(&8u16.to_le_bytes()).unwrap();
+    w.write_all(&0u16.to_le_bytes()).unwrap(); // cbSize
+    w.write_all(b"data").unwrap();
+    w.write_all(&data_len.to_le_bytes()).unwrap();
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for i in 0..frames {
+        for c in 0..channels as usize {
+            buf.push(mulaw_encode(sample(i, c)));
+        }
+        if buf.len() >= 64 * 1024 {
+            w.write_all(&buf).unwrap();
+            buf.clear();
+        }
+    }
+    w.write_all(&buf).unwrap();
+    w.flush().unwrap();
+}
