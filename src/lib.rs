@@ -4,5 +4,6 @@
 //! `audio` (decode, resample) → `analysis` → `asr` → `rules` → `score` → `store`,
 //! driven by `batch` for many files and by `cli` for people. See DESIGN in the README.
 
+pub mod asr;
 pub mod audio;
 pub mod cli;

@@ -110,3 +110,56 @@ fn a_bad_file_does_not_stop_the_others() {
     assert_eq!(rows[1]["codec"], "flac");
     assert_eq!(err.lines().count(), 1);
 }
+
+#[test]
+fn check_prints_the_transcript_with_times() {
+    let model = common::model_path();
+    let f = common::repo("datasets/zh-thchs30/A2_3.wav");
+    let (code, out, err) = callqa(&[
+        "check",
+        "--json",
+        "--model",
+        model.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["channels"], 1);
+    let segs = v["transcript"]["segments"].as_array().unwrap();
+    assert!(!segs.is_empty());
+    let text: String = segs.iter().map(|s| s["text"].as_str().unwrap()).collect();
+    assert!(text.contains("番茄炒鸡蛋"), "{text}");
+    assert_eq!(segs[0]["speaker"], "mixed");
+    assert!(segs[0]["start"].as_f64().unwrap() >= 0.0);
+}
+
+#[test]
+fn check_errors_name_the_file_or_the_model() {
+    let model = common::model_path();
+    let bad = fixture("bad/truncated.wav");
+    let (code, _, err) = callqa(&[
+        "check",
+        "--model",
+        model.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("truncated.wav") && err.contains("truncated"),
+        "{err}"
+    );
+
+    let (code, _, err) = callqa(&[
+        "check",
+        "--model",
+        "/no/such/model.bin",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("/no/such/model.bin") && err.contains("make models"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

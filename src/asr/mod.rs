@@ -1,0 +1,308 @@
+//! Stage: transcription. Each channel of a call is transcribed on its own (stereo recorders put
+//! agent and customer on separate channels) with whisper.cpp via whisper-rs; only the speech
+//! regions found by [`speech_regions`] reach Whisper, since it hallucinates on silence and pays a
+//! full 30 s window per call.
+
+pub mod model;
+
+use std::ops::Range;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+
+use crate::audio::{Audio, TARGET_RATE};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AsrError {
+    #[error(
+        "{path}: cannot load Whisper model: {detail} (build one with `make models`, or pass --model PATH to any ggml Whisper model)"
+    )]
+    ModelLoad { path: String, detail: String },
+    #[error("audio must be {TARGET_RATE} Hz for Whisper, got {0} Hz")]
+    Rate(u32),
+    #[error("whisper failed: {0}")]
+    Whisper(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Agent,
+    Customer,
+    /// Mono recording: both parties on one channel.
+    Mixed,
+}
+
+/// One stretch of recognised speech. Times are seconds from call start.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Segment {
+    pub speaker: Speaker,
+    pub start: f64,
+    pub end: f64,
+    /// Normalised text (Mandarin in simplified characters).
+    pub text: String,
+    /// What Whisper wrote, before normalisation.
+    pub raw_text: String,
+    /// Mean probability of the segment's text tokens.
+    pub avg_token_p: f32,
+    pub no_speech_p: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Transcript {
+    pub model: String,
+    pub language: String,
+    pub segments: Vec<Segment>,
+    /// Seconds of audio sent to Whisper after speech gating, all channels together.
+    pub transcribed_s: f64,
+}
+
+/// Transcription settings (the `[asr]` table of the config file).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AsrConfig {
+    /// `zh`, `en`, or `auto` (Whisper detects it per region).
+    pub language: String,
+    /// Which channel of a stereo file is the agent (0 = left).
+    pub agent_channel: usize,
+    /// Whisper threads per call.
+    pub threads: usize,
+    /// Send only speech regions to Whisper (off: whole channels).
+    pub gate: bool,
+    pub gate_config: GateConfig,
+}
+
+impl Default for AsrConfig {
+    fn default() -> Self {
+        AsrConfig {
+            language: "zh".into(),
+            agent_channel: 0,
+            threads: 2,
+            gate: true,
+            gate_config: GateConfig::default(),
+        }
+    }
+}
+
+/// Energy speech gate. Frames louder than the channel's noise floor by `margin_db` (and above
+/// `min_dbfs`) are speech; gaps shorter than `merge_gap_s` are bridged; regions are padded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GateConfig {
+    pub frame_s: f64,
+    pub margin_db: f64,
+    pub min_dbfs: f64,
+    pub merge_gap_s: f64,
+    pub min_speech_s: f64,
+    pub pad_s: f64,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        // A 1 s merge gap keeps a speaker's sentence in one Whisper call (context helps it);
+        // 12 dB over the floor rejects line hiss and comfort noise on telephone channels.
+        GateConfig {
+            frame_s: 0.02,
+            margin_db: 12.0,
+            min_dbfs: -50.0,
+            merge_gap_s: 1.0,
+            min_speech_s: 0.15,
+            pad_s: 0.25,
+        }
+    }
+}
+
+/// Sample ranges of `samples` that hold speech, by an adaptive energy gate.
+pub fn speech_regions(samples: &[f32], rate: u32, cfg: &GateConfig) -> Vec<Range<usize>> {
+    let frame = ((cfg.frame_s * f64::from(rate)) as usize).max(1);
+    // Measure energy above 100 Hz: recorders and phone lines often carry a DC offset or hum
+    // (the THCHS-30 clips sit at -0.0115, i.e. -39 dBFS, which would read as a loud floor).
+    let a = (-2.0 * std::f64::consts::PI * 100.0 / f64::from(rate)).exp();
+    let (mut prev_x, mut prev_y) = (0.0f64, 0.0f64);
+    let db: Vec<f64> = samples
+        .chunks(frame)
+        .map(|c| {
+            let mut sum = 0.0;
+            for &v in c {
+                let v = f64::from(v);
+                prev_y = a * (prev_y + v - prev_x);
+                prev_x = v;
+                sum += prev_y * prev_y;
+            }
+            10.0 * (sum / c.len() as f64 + 1e-12).log10()
+        })
+        .collect();
+    if db.is_empty() {
+        return Vec::new();
+    }
+    let mut sorted = db.clone();
+    sorted.sort_by(f64::total_cmp);
+    let floor = sorted[sorted.len() / 10];
+    let threshold = (floor + cfg.margin_db).max(cfg.min_dbfs);
+    let to_frames = |s: f64| (s / cfg.frame_s).round() as usize;
+
+    let mut regions: Vec<Range<usize>> = Vec::new();
+    for (i, &d) in db.iter().enumerate() {
+        if d <= threshold {
+            continue;
+        }
+        match regions.last_mut() {
+            Some(r) if i - r.end <= to_frames(cfg.merge_gap_s) => r.end = i + 1,
+            _ => regions.push(i..i + 1),
+        }
+    }
+    let pad = to_frames(cfg.pad_s);
+    regions
+        .into_iter()
+        .filter(|r| r.len() >= to_frames(cfg.min_speech_s))
+        .map(|r| (r.start.saturating_sub(pad) * frame)..((r.end + pad) * frame).min(samples.len()))
+        .collect()
+}
+
+/// A loaded Whisper model, shared by all calls and threads (each call makes its own state).
+pub struct Transcriber {
+    ctx: WhisperContext,
+    model_id: String,
+}
+
+impl Transcriber {
+    pub fn load(path: &Path) -> Result<Self, AsrError> {
+        whisper_rs::install_logging_hooks(); // whisper.cpp's chatter stays off stderr
+        let err = |detail: String| AsrError::ModelLoad {
+            path: path.display().to_string(),
+            detail,
+        };
+        if !path.is_file() {
+            return Err(err("no such file".into()));
+        }
+        let p = path
+            .to_str()
+            .ok_or_else(|| err("path is not UTF-8".into()))?;
+        let ctx = WhisperContext::new_with_params(p, WhisperContextParameters::default())
+            .map_err(|e| err(format!("{e:?}")))?;
+        let model_id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Transcriber { ctx, model_id })
+    }
+
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    /// Transcribe every channel of a 16 kHz call; segments come back sorted by start time.
+    pub fn transcribe(&self, audio: &Audio, cfg: &AsrConfig) -> Result<Transcript, AsrError> {
+        if audio.rate != TARGET_RATE {
+            return Err(AsrError::Rate(audio.rate));
+        }
+        let mut segments = Vec::new();
+        let mut transcribed = 0usize;
+        for (ch, samples) in audio.channels.iter().enumerate() {
+            let speaker = match (audio.channels.len(), ch == cfg.agent_channel) {
+                (1, _) => Speaker::Mixed,
+                (_, true) => Speaker::Agent,
+                _ => Speaker::Customer,
+            };
+            let regions = if cfg.gate {
+                speech_regions(samples, audio.rate, &cfg.gate_config)
+            } else {
+                std::iter::once(0..samples.len()).collect()
+            };
+            for r in regions {
+                transcribed += r.len();
+                self.transcribe_region(
+                    &samples[r.clone()],
+                    r.start as f64 / f64::from(audio.rate),
+                    speaker,
+                    cfg,
+                    &mut segments,
+                )?;
+            }
+        }
+        segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+        Ok(Transcript {
+            model: self.model_id.clone(),
+            language: cfg.language.clone(),
+            segments,
+            transcribed_s: transcribed as f64 / f64::from(audio.rate),
+        })
+    }
+
+    fn transcribe_region(
+        &self,
+        samples: &[f32],
+        offset_s: f64,
+        speaker: Speaker,
+        cfg: &AsrConfig,
+        out: &mut Vec<Segment>,
+    ) -> Result<(), AsrError> {
+        let werr = |e: whisper_rs::WhisperError| AsrError::Whisper(format!("{e:?}"));
+        let mut state = self.ctx.create_state().map_err(werr)?;
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(cfg.threads.max(1) as i32);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        match cfg.language.as_str() {
+            "auto" => params.set_language(None),
+            lang => params.set_language(Some(lang)),
+        }
+        if cfg.language == "zh" {
+            // Steers Whisper toward simplified characters and punctuation.
+            params.set_initial_prompt("以下是普通话的句子。");
+        }
+        // Whisper needs at least 1 s; shorter regions are padded with silence at the end.
+        let padded;
+        let input = if samples.len() < TARGET_RATE as usize {
+            padded = [
+                samples,
+                &vec![0.0; TARGET_RATE as usize + 1600 - samples.len()],
+            ]
+            .concat();
+            &padded[..]
+        } else {
+            samples
+        };
+        state.full(params, input).map_err(werr)?;
+        let eot = self.ctx.token_eot();
+        let region_end = offset_s + samples.len() as f64 / f64::from(TARGET_RATE);
+        for seg in state.as_iter() {
+            let raw = seg.to_str_lossy().map_err(werr)?.trim().to_string();
+            if raw.is_empty() {
+                continue;
+            }
+            let probs: Vec<f32> = (0..seg.n_tokens())
+                .filter_map(|i| seg.get_token(i))
+                .filter(|t| t.token_id() < eot)
+                .map(|t| t.token_probability())
+                .collect();
+            let avg_token_p = if probs.is_empty() {
+                0.0
+            } else {
+                probs.iter().sum::<f32>() / probs.len() as f32
+            };
+            // whisper timestamps are centiseconds from the region start
+            let start = (offset_s + seg.start_timestamp() as f64 / 100.0).min(region_end);
+            let end = (offset_s + seg.end_timestamp() as f64 / 100.0).min(region_end);
+            out.push(Segment {
+                speaker,
+                start,
+                end,
+                text: normalise_text(&raw),
+                raw_text: raw,
+                avg_token_p,
+                no_speech_p: seg.no_speech_probability(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Traditional → simplified Chinese (Whisper often answers in traditional); other text as is.
+pub fn normalise_text(raw: &str) -> String {
+    fast2s::convert(raw)
+}

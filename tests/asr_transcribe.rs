@@ -1,0 +1,204 @@
+//! Real transcription with the real converted Whisper base model on real speech.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use callqa::asr::{AsrConfig, Speaker, Transcriber, normalise_text};
+use callqa::audio::{self, Audio};
+use common::{edit_distance, repo, textgrid_words};
+
+fn transcriber() -> &'static Transcriber {
+    static T: OnceLock<Transcriber> = OnceLock::new();
+    T.get_or_init(|| Transcriber::load(&common::model_path()).unwrap())
+}
+
+fn load16k(rel: &str) -> Audio {
+    audio::resample(audio::decode(&repo(rel)).unwrap()).unwrap()
+}
+
+/// Characters that count for CER: CJK and alphanumerics, punctuation and spaces dropped.
+fn cer_chars(s: &str) -> Vec<char> {
+    normalise_text(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+#[test]
+fn mandarin_cer_on_thchs30_is_under_35_percent() {
+    let cfg = AsrConfig::default(); // zh
+    let (mut errors, mut total) = (0usize, 0usize);
+    let mut traditional_left = 0;
+    for i in 0..7 {
+        let name = format!("datasets/zh-thchs30/A2_{i}");
+        let reference: Vec<char> = textgrid_words(&repo(&format!("{name}.TextGrid")))
+            .into_iter()
+            .flat_map(|(_, _, w)| w.chars().collect::<Vec<_>>())
+            .collect();
+        let t = transcriber()
+            .transcribe(&load16k(&format!("{name}.wav")), &cfg)
+            .unwrap();
+        let text: String = t.segments.iter().map(|s| s.text.as_str()).collect();
+        let hyp = cer_chars(&text);
+        let e = edit_distance(&reference, &hyp);
+        println!(
+            "A2_{i}: CER {:5.1}%  ref {}  hyp {}",
+            100.0 * e as f64 / reference.len() as f64,
+            reference.iter().collect::<String>(),
+            hyp.iter().collect::<String>()
+        );
+        errors += e;
+        total += reference.len();
+        traditional_left += text
+            .chars()
+            .filter(|c| normalise_text(&c.to_string()) != c.to_string())
+            .count();
+        assert!(
+            t.segments.iter().all(|s| s.speaker == Speaker::Mixed),
+            "mono → mixed"
+        );
+    }
+    let cer = errors as f64 / total as f64;
+    println!(
+        "THCHS-30 A2_0..6: CER {:.1}% ({errors}/{total} characters), whisper base, greedy",
+        100.0 * cer
+    );
+    assert!(cer < 0.35, "CER {:.1}% over 35%", 100.0 * cer);
+    assert_eq!(
+        traditional_left, 0,
+        "traditional characters left after normalisation"
+    );
+}
+
+#[test]
+fn english_wer_is_under_20_percent() {
+    let reference = std::fs::read_to_string(repo("tests/fixtures/speech/en_agent.txt")).unwrap();
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let cfg = AsrConfig {
+        language: "en".into(),
+        ..AsrConfig::default()
+    };
+    let t = transcriber()
+        .transcribe(&load16k("tests/fixtures/speech/en_agent.wav"), &cfg)
+        .unwrap();
+    let hyp: String = t
+        .segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (r, h) = (words(&reference), words(&hyp));
+    let wer = edit_distance(&r, &h) as f64 / r.len() as f64;
+    println!("English WER {:.1}%: {hyp}", 100.0 * wer);
+    assert!(wer < 0.20, "WER {:.1}%: {hyp}", 100.0 * wer);
+    // Timestamps are real: ordered, inside the recording, and covering most of the speech.
+    let dur = 10.1;
+    for s in &t.segments {
+        assert!(
+            0.0 <= s.start && s.start < s.end && s.end <= dur + 0.01,
+            "{s:?}"
+        );
+        assert!(
+            (0.0..=1.0).contains(&s.avg_token_p) && s.avg_token_p > 0.3,
+            "{s:?}"
+        );
+    }
+}
+
+/// A 2-minute stereo call, agent left, customer right, each silent most of the time: nothing
+/// may be transcribed where nobody speaks, and silence is not sent to Whisper at all.
+#[test]
+fn silent_stretches_are_not_transcribed() {
+    let rate = 16_000usize;
+    let clip = |i: usize| {
+        load16k(&format!("datasets/zh-thchs30/A2_{i}.wav"))
+            .channels
+            .remove(0)
+    };
+    let mut left = vec![0.0f32; 120 * rate];
+    let mut right = vec![0.0f32; 120 * rate];
+    let place = |buf: &mut Vec<f32>, at_s: usize, x: Vec<f32>| {
+        buf[at_s * rate..at_s * rate + x.len()].copy_from_slice(&x);
+        (at_s as f64, at_s as f64 + x.len() as f64 / rate as f64)
+    };
+    let agent_turns = [place(&mut left, 2, clip(0)), place(&mut left, 95, clip(1))];
+    let customer_turns = [place(&mut right, 40, clip(2))];
+    let call = Audio {
+        rate: 16_000,
+        channels: vec![left, right],
+        source: audio::decode(&repo("tests/fixtures/mulaw_8k_stereo.wav"))
+            .unwrap()
+            .source,
+    };
+    let t = transcriber()
+        .transcribe(&call, &AsrConfig::default())
+        .unwrap();
+    let inside = |turns: &[(f64, f64)], s: f64, e: f64| {
+        turns.iter().any(|&(a, b)| s >= a - 0.5 && e <= b + 0.5)
+    };
+    let (mut agent, mut customer) = (0, 0);
+    for s in &t.segments {
+        println!("{:?} {:.2}-{:.2} {}", s.speaker, s.start, s.end, s.text);
+        match s.speaker {
+            Speaker::Agent => {
+                agent += 1;
+                assert!(
+                    inside(&agent_turns, s.start, s.end),
+                    "agent text where the agent is silent: {s:?}"
+                );
+            }
+            Speaker::Customer => {
+                customer += 1;
+                assert!(
+                    inside(&customer_turns, s.start, s.end),
+                    "customer text in silence: {s:?}"
+                );
+            }
+            Speaker::Mixed => panic!("stereo gives agent/customer, not mixed"),
+        }
+    }
+    assert!(
+        agent >= 2 && customer >= 1,
+        "every turn is transcribed ({agent} agent, {customer} customer)"
+    );
+    // ≈ 29 s of speech in 240 s of channel audio
+    assert!(
+        t.transcribed_s < 40.0,
+        "{} s sent to Whisper",
+        t.transcribed_s
+    );
+}
+
+#[test]
+fn agent_channel_is_configurable() {
+    let a = load16k("datasets/zh-thchs30/A2_3.wav").channels.remove(0);
+    let call = Audio {
+        rate: 16_000,
+        channels: vec![vec![0.0; a.len()], a],
+        source: audio::decode(&repo("tests/fixtures/mulaw_8k_stereo.wav"))
+            .unwrap()
+            .source,
+    };
+    let cfg = AsrConfig {
+        agent_channel: 1,
+        ..AsrConfig::default()
+    };
+    let t = transcriber().transcribe(&call, &cfg).unwrap();
+    assert!(!t.segments.is_empty());
+    assert!(
+        t.segments.iter().all(|s| s.speaker == Speaker::Agent),
+        "{:?}",
+        t.segments
+    );
+}
