@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use crate::analysis::{self, Acoustics, AnalysisConfig};
 use crate::asr::{self, AsrConfig, Transcriber, Transcript};
 use crate::audio::{self, Audio, ChannelLevels, SourceInfo};
+use crate::config::Config;
 
 /// Where `make models` puts the converted Whisper base model.
 pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
@@ -44,24 +46,32 @@ pub enum Command {
         /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base.bin).
         #[arg(long)]
         model: Option<PathBuf>,
-        /// Language: zh, en or auto.
-        #[arg(long, default_value = "zh")]
-        lang: String,
-        /// Which channel of a stereo file is the agent (0 = left, 1 = right).
-        #[arg(long, default_value_t = 0)]
-        agent_channel: usize,
-        /// Whisper threads.
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
+        /// Language: zh, en or auto (default from config: zh).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Which channel of a stereo file is the agent: 0 = left (default), 1 = right.
+        #[arg(long)]
+        agent_channel: Option<usize>,
+        /// Whisper threads (default 2).
+        #[arg(long)]
+        threads: Option<usize>,
         /// Transcribe whole channels, silence included (for comparison; slower).
         #[arg(long)]
         no_gate: bool,
+        /// Acoustic measures only: no transcription, no model needed.
+        #[arg(long)]
+        no_asr: bool,
+        /// Configuration file (TOML; see `callqa config`). Flags given here override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
     /// Whisper model management.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Print the default configuration as TOML (every threshold, with its default value).
+    Config,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,19 +98,30 @@ pub fn main() -> ExitCode {
             agent_channel,
             threads,
             no_gate,
+            no_asr,
+            config,
             json,
         } => {
-            if !["zh", "en", "auto"].contains(&lang.as_str()) {
-                return fail(format!("--lang {lang}: expected zh, en or auto"));
-            }
-            let cfg = AsrConfig {
-                language: lang,
-                agent_channel,
-                threads,
-                gate: !no_gate,
-                ..AsrConfig::default()
+            let mut cfg = match config.as_deref().map(Config::load).transpose() {
+                Ok(c) => c.unwrap_or_default(),
+                Err(e) => return fail(e),
             };
-            check(&file, &model_path(model), &cfg, json)
+            cfg.asr.language = lang.unwrap_or(cfg.asr.language);
+            cfg.asr.agent_channel = agent_channel.unwrap_or(cfg.asr.agent_channel);
+            cfg.asr.threads = threads.unwrap_or(cfg.asr.threads);
+            cfg.asr.gate &= !no_gate;
+            if !["zh", "en", "auto"].contains(&cfg.asr.language.as_str()) {
+                return fail(format!(
+                    "language {}: expected zh, en or auto",
+                    cfg.asr.language
+                ));
+            }
+            let model = (!no_asr).then(|| model_path(model));
+            check(&file, model.as_deref(), &cfg, json)
+        }
+        Command::Config => {
+            print!("{}", Config::default().to_toml());
+            ExitCode::SUCCESS
         }
         Command::Models(ModelsCommand::ImportCt2 { dir, out }) => import_ct2(&dir, &out),
     }
@@ -138,50 +159,69 @@ fn import_ct2(dir: &Path, out: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `callqa check --json` output: the file, what it is, and its transcript.
+/// `callqa check --json` output: the file, what it is, its acoustics and its transcript.
 #[derive(Debug, Serialize)]
 pub struct CheckReport {
     pub path: PathBuf,
     #[serde(flatten)]
     pub source: SourceInfo,
     pub duration_s: f64,
-    pub transcript: Transcript,
+    pub acoustics: Acoustics,
+    /// None when run without transcription.
+    pub transcript: Option<Transcript>,
 }
 
-/// Decode, resample and transcribe one call: the same stages a batch runs per file.
+/// Decode, resample, analyse and (with a model) transcribe one call: the stages a batch runs.
 pub fn check_file(
     path: &Path,
-    transcriber: &Transcriber,
-    cfg: &AsrConfig,
+    transcriber: Option<&Transcriber>,
+    asr_cfg: &AsrConfig,
+    cfg: &AnalysisConfig,
 ) -> Result<CheckReport, String> {
     let decoded = audio::decode(path).map_err(|e| e.to_string())?;
     let duration_s = decoded.duration_s();
-    let audio = audio::resample(decoded).map_err(|e| format!("{}: {e}", path.display()))?;
-    if audio.channels.len() > 1 && cfg.agent_channel >= audio.channels.len() {
+    if decoded.channels.len() > 1 && asr_cfg.agent_channel >= decoded.channels.len() {
         return Err(format!(
             "{}: agent channel {} does not exist ({} channels)",
             path.display(),
-            cfg.agent_channel,
-            audio.channels.len()
+            asr_cfg.agent_channel,
+            decoded.channels.len()
         ));
     }
-    let transcript = transcriber
-        .transcribe(&audio, cfg)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let levels = analysis::source_levels(&decoded, cfg);
+    let audio = audio::resample(decoded).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut acoustics = analysis::analyze(
+        &audio,
+        &levels,
+        asr_cfg.agent_channel,
+        &asr_cfg.language,
+        cfg,
+    );
+    let transcript = match transcriber {
+        Some(t) => {
+            let tr = t
+                .transcribe(&audio, asr_cfg)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            analysis::apply_transcript(&mut acoustics, &tr, cfg);
+            Some(tr)
+        }
+        None => None,
+    };
     Ok(CheckReport {
         path: path.to_path_buf(),
         source: audio.source,
         duration_s,
+        acoustics,
         transcript,
     })
 }
 
-fn check(file: &Path, model: &Path, cfg: &AsrConfig, json: bool) -> ExitCode {
-    let transcriber = match Transcriber::load(model) {
+fn check(file: &Path, model: Option<&Path>, cfg: &Config, json: bool) -> ExitCode {
+    let transcriber = match model.map(Transcriber::load).transpose() {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let report = match check_file(file, &transcriber, cfg) {
+    let report = match check_file(file, transcriber.as_ref(), &cfg.asr, &cfg.analysis) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -195,31 +235,89 @@ fn check(file: &Path, model: &Path, cfg: &AsrConfig, json: bool) -> ExitCode {
 
 fn render_check(r: &CheckReport) -> String {
     let mmss = |t: f64| format!("{:02}:{:05.2}", (t / 60.0) as u64, t % 60.0);
+    let opt = |v: Option<f64>, unit: &str| v.map_or("-".to_string(), |v| format!("{v:.1} {unit}"));
+    let who = |s: asr::Speaker| match s {
+        asr::Speaker::Agent => "agent",
+        asr::Speaker::Customer => "customer",
+        asr::Speaker::Mixed => "mixed",
+    };
+    let a = &r.acoustics;
     let mut s = format!(
-        "{}  ({} ch, {:.1} s, {} {} Hz; model {}, {:.1} s of speech transcribed)\n",
+        "{}  ({} ch, {:.1} s, {} {} Hz)\n",
         r.path.display(),
         r.source.channels,
         r.duration_s,
         r.source.codec,
-        r.source.sample_rate,
-        r.transcript.model,
-        r.transcript.transcribed_s
+        r.source.sample_rate
     );
-    for seg in &r.transcript.segments {
-        let who = match seg.speaker {
-            asr::Speaker::Agent => "agent",
-            asr::Speaker::Customer => "customer",
-            asr::Speaker::Mixed => "mixed",
-        };
+    for m in &a.speakers {
+        let flags: Vec<String> = m.flags.iter().map(|f| format!("{f:?}")).collect();
         s += &format!(
-            "[{} → {}] {who:<8} {}\n",
-            mmss(seg.start),
-            mmss(seg.end),
-            seg.text
+            "  {:<8} talk {:.1} s ({:.0}%)  loudness {}  peak {}  clipped {:.2}%  rate {} / {}{}\n",
+            who(m.speaker),
+            m.talk_s,
+            100.0 * m.talk_share,
+            opt(m.loudness_lufs, "LUFS"),
+            opt(m.peak_dbfs, "dBFS"),
+            100.0 * m.clipped_share,
+            opt(m.syllables_per_min, "syll/min"),
+            opt(
+                m.transcript_rate_per_min,
+                if r.transcript.as_ref().is_some_and(|t| t.language == "en") {
+                    "words/min"
+                } else {
+                    "chars/min"
+                }
+            ),
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  flags: {}", flags.join(", "))
+            }
         );
     }
-    if r.transcript.segments.is_empty() {
-        s += "(no speech recognised)\n";
+    let spans = |v: Vec<(f64, f64)>| {
+        v.iter()
+            .map(|(a, b)| format!("{}–{}", mmss(*a), mmss(*b)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    s += &format!(
+        "  dead air {:.1} s ({} × ≥ 5 s{}{})\n",
+        a.dead_air_s,
+        a.dead_air.len(),
+        if a.dead_air.is_empty() { "" } else { ": " },
+        spans(a.dead_air.iter().map(|i| (i.start, i.end)).collect())
+    );
+    if a.per_speaker {
+        s += &format!(
+            "  talk-over: agent {}, customer {}{}{}; agent first response {}\n",
+            a.agent_talk_over_count,
+            a.customer_talk_over_count,
+            if a.talk_over.is_empty() { "" } else { " at " },
+            spans(a.talk_over.iter().map(|t| (t.start, t.end)).collect()),
+            opt(a.agent_first_response_s, "s")
+        );
+    } else {
+        s += "  mono recording: per-speaker talk-over and response time not available\n";
+    }
+    if let Some(t) = &r.transcript {
+        s += &format!(
+            "transcript (model {}, {:.1} s of speech transcribed):\n",
+            t.model, t.transcribed_s
+        );
+        for seg in &t.segments {
+            s += &format!(
+                "[{} → {}] {:<8} {}\n",
+                mmss(seg.start),
+                mmss(seg.end),
+                who(seg.speaker),
+                seg.text
+            );
+        }
+        if t.segments.is_empty() {
+            s += "(no speech recognised)\n";
+        }
     }
     s
 }

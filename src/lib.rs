@@ -4,6 +4,8 @@
 //! `audio` (decode, resample) → `analysis` → `asr` → `rules` → `score` → `store`,
 //! driven by `batch` for many files and by `cli` for people. See DESIGN in the README.
 
+pub mod analysis;
 pub mod asr;
 pub mod audio;
 pub mod cli;
+pub mod config;

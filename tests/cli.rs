@@ -163,3 +163,48 @@ fn check_errors_name_the_file_or_the_model() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn check_without_asr_reports_acoustics_per_speaker() {
+    // A stereo call: agent (left) speaks A2_0 at 1 s, customer (right) A2_3 at 12 s.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("call.wav");
+    let clip = |i: usize| {
+        callqa::audio::decode(&common::repo(&format!("datasets/zh-thchs30/A2_{i}.wav")))
+            .unwrap()
+            .channels
+            .remove(0)
+    };
+    let (a, c) = (clip(0), clip(3));
+    let rate = 16_000;
+    let frames = 30 * rate;
+    common::write_mulaw_wav(&path, 16_000, 2, frames, |i, ch| match ch {
+        0 if (rate..rate + a.len()).contains(&i) => a[i - rate],
+        1 if (12 * rate..12 * rate + c.len()).contains(&i) => c[i - 12 * rate],
+        _ => 0.0,
+    });
+    let (code, out, err) = callqa(&["check", "--no-asr", "--json", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(v["transcript"].is_null());
+    let ac = &v["acoustics"];
+    assert_eq!(ac["per_speaker"], true);
+    assert_eq!(ac["speakers"][0]["speaker"], "agent");
+    assert_eq!(ac["speakers"][1]["speaker"], "customer");
+    let first = ac["agent_first_response_s"].as_f64().unwrap();
+    assert!((1.0..1.9).contains(&first), "agent first speech at {first}");
+    let talk = ac["speakers"][0]["talk_s"].as_f64().unwrap();
+    assert!((6.0..9.8).contains(&talk), "agent talk {talk}");
+    // Silence after the customer's turn (≈ 21.3 s → 30 s) is dead air.
+    let dead = ac["dead_air"].as_array().unwrap();
+    assert!(
+        dead.iter().any(|d| d["end"].as_f64().unwrap() > 29.9),
+        "{dead:?}"
+    );
+    let (code, text, _) = callqa(&["check", "--no-asr", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("agent") && text.contains("LUFS") && text.contains("dead air"),
+        "{text}"
+    );
+}

@@ -1,16 +1,17 @@
 //! Stage: transcription. Each channel of a call is transcribed on its own (stereo recorders put
 //! agent and customer on separate channels) with whisper.cpp via whisper-rs; only the speech
-//! regions found by [`speech_regions`] reach Whisper, since it hallucinates on silence and pays a
+//! regions found by the voice activity detector reach Whisper, since it hallucinates on silence and pays a
 //! full 30 s window per call.
+//! The gate is the analysis stage's VAD ([`speech_intervals`]) with wider margins ([`asr_gate`]).
 
 pub mod model;
 
-use std::ops::Range;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
+use crate::analysis::{VadConfig, speech_intervals};
 use crate::audio::{Audio, TARGET_RATE};
 
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +71,7 @@ pub struct AsrConfig {
     pub threads: usize,
     /// Send only speech regions to Whisper (off: whole channels).
     pub gate: bool,
-    pub gate_config: GateConfig,
+    pub gate_config: VadConfig,
 }
 
 impl Default for AsrConfig {
@@ -80,84 +81,21 @@ impl Default for AsrConfig {
             agent_channel: 0,
             threads: 2,
             gate: true,
-            gate_config: GateConfig::default(),
+            gate_config: asr_gate(),
         }
     }
 }
 
-/// Energy speech gate. Frames louder than the channel's noise floor by `margin_db` (and above
-/// `min_dbfs`) are speech; gaps shorter than `merge_gap_s` are bridged; regions are padded.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GateConfig {
-    pub frame_s: f64,
-    pub margin_db: f64,
-    pub min_dbfs: f64,
-    pub merge_gap_s: f64,
-    pub min_speech_s: f64,
-    pub pad_s: f64,
-}
-
-impl Default for GateConfig {
-    fn default() -> Self {
-        // A 1 s merge gap keeps a speaker's sentence in one Whisper call (context helps it);
-        // 12 dB over the floor rejects line hiss and comfort noise on telephone channels.
-        GateConfig {
-            frame_s: 0.02,
-            margin_db: 12.0,
-            min_dbfs: -50.0,
-            merge_gap_s: 1.0,
-            min_speech_s: 0.15,
-            pad_s: 0.25,
-        }
+/// The speech gate in front of Whisper: the analysis VAD, with wider margins. A 1 s merge gap
+/// keeps a speaker's sentence in one Whisper call (context helps it); 0.25 s padding keeps soft
+/// word edges.
+pub fn asr_gate() -> VadConfig {
+    VadConfig {
+        merge_gap_s: 1.0,
+        pad_s: 0.25,
+        min_speech_s: 0.15,
+        ..VadConfig::default()
     }
-}
-
-/// Sample ranges of `samples` that hold speech, by an adaptive energy gate.
-pub fn speech_regions(samples: &[f32], rate: u32, cfg: &GateConfig) -> Vec<Range<usize>> {
-    let frame = ((cfg.frame_s * f64::from(rate)) as usize).max(1);
-    // Measure energy above 100 Hz: recorders and phone lines often carry a DC offset or hum
-    // (the THCHS-30 clips sit at -0.0115, i.e. -39 dBFS, which would read as a loud floor).
-    let a = (-2.0 * std::f64::consts::PI * 100.0 / f64::from(rate)).exp();
-    let (mut prev_x, mut prev_y) = (0.0f64, 0.0f64);
-    let db: Vec<f64> = samples
-        .chunks(frame)
-        .map(|c| {
-            let mut sum = 0.0;
-            for &v in c {
-                let v = f64::from(v);
-                prev_y = a * (prev_y + v - prev_x);
-                prev_x = v;
-                sum += prev_y * prev_y;
-            }
-            10.0 * (sum / c.len() as f64 + 1e-12).log10()
-        })
-        .collect();
-    if db.is_empty() {
-        return Vec::new();
-    }
-    let mut sorted = db.clone();
-    sorted.sort_by(f64::total_cmp);
-    let floor = sorted[sorted.len() / 10];
-    let threshold = (floor + cfg.margin_db).max(cfg.min_dbfs);
-    let to_frames = |s: f64| (s / cfg.frame_s).round() as usize;
-
-    let mut regions: Vec<Range<usize>> = Vec::new();
-    for (i, &d) in db.iter().enumerate() {
-        if d <= threshold {
-            continue;
-        }
-        match regions.last_mut() {
-            Some(r) if i - r.end <= to_frames(cfg.merge_gap_s) => r.end = i + 1,
-            _ => regions.push(i..i + 1),
-        }
-    }
-    let pad = to_frames(cfg.pad_s);
-    regions
-        .into_iter()
-        .filter(|r| r.len() >= to_frames(cfg.min_speech_s))
-        .map(|r| (r.start.saturating_sub(pad) * frame)..((r.end + pad) * frame).min(samples.len()))
-        .collect()
 }
 
 /// A loaded Whisper model, shared by all calls and threads (each call makes its own state).
@@ -205,16 +143,25 @@ impl Transcriber {
                 (_, true) => Speaker::Agent,
                 _ => Speaker::Customer,
             };
-            let regions = if cfg.gate {
-                speech_regions(samples, audio.rate, &cfg.gate_config)
+            let rate = f64::from(audio.rate);
+            let regions: Vec<(usize, usize)> = if cfg.gate {
+                speech_intervals(samples, audio.rate, &cfg.gate_config)
+                    .iter()
+                    .map(|i| {
+                        (
+                            (i.start * rate) as usize,
+                            ((i.end * rate) as usize).min(samples.len()),
+                        )
+                    })
+                    .collect()
             } else {
-                std::iter::once(0..samples.len()).collect()
+                vec![(0, samples.len())]
             };
-            for r in regions {
-                transcribed += r.len();
+            for (a, b) in regions {
+                transcribed += b - a;
                 self.transcribe_region(
-                    &samples[r.clone()],
-                    r.start as f64 / f64::from(audio.rate),
+                    &samples[a..b],
+                    a as f64 / rate,
                     speaker,
                     cfg,
                     &mut segments,

@@ -1,0 +1,411 @@
+//! Stage: acoustic analytics per speaker — talk time, dead air, talk-over, loudness, clipping,
+//! speech rate. Runs without a transcript (cheap enough for every call) and adds transcript-based
+//! speech rate where one exists.
+
+mod rate;
+pub mod vad;
+
+use serde::{Deserialize, Serialize};
+
+use crate::asr::{Speaker, Transcript};
+use crate::audio::Audio;
+pub use rate::{syllable_nuclei, transcript_units};
+pub use vad::{VadConfig, speech_intervals};
+
+/// Half-open time interval [start, end) in seconds from call start.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Interval {
+    pub fn len(&self) -> f64 {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// All analysis thresholds (the `[analysis]` table of the config file). Defaults and why: README.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalysisConfig {
+    pub vad: VadConfig,
+    /// Silence on all channels at least this long is dead air.
+    pub dead_air_s: f64,
+    /// Overlap at least this long, started by one speaker while the other talks, is talk-over.
+    pub talk_over_s: f64,
+    /// Integrated loudness of a speaker's speech below this is too quiet.
+    pub too_quiet_lufs: f64,
+    /// … and above this, too loud.
+    pub too_loud_lufs: f64,
+    /// Consecutive samples at the channel's full-scale level that count as a clipped run.
+    pub clip_run_samples: usize,
+    /// Share of a speaker's samples in clipped runs above which the speaker is flagged.
+    pub clip_share: f64,
+    /// Mandarin characters (≈ syllables) per minute of speech.
+    pub zh_min_cpm: f64,
+    pub zh_max_cpm: f64,
+    /// English words per minute of speech.
+    pub en_min_wpm: f64,
+    pub en_max_wpm: f64,
+    /// Relative gap between transcript and acoustic Mandarin rate flagged as disagreement.
+    pub rate_disagreement: f64,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            vad: VadConfig::default(),
+            dead_air_s: 5.0,
+            talk_over_s: 1.0,
+            too_quiet_lufs: -38.0,
+            too_loud_lufs: -14.0,
+            clip_run_samples: 3,
+            clip_share: 0.001,
+            zh_min_cpm: 150.0,
+            zh_max_cpm: 300.0,
+            en_min_wpm: 110.0,
+            en_max_wpm: 180.0,
+            rate_disagreement: 0.35,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    TooQuiet,
+    TooLoud,
+    Clipping,
+    TooFast,
+    TooSlow,
+    /// Transcript and acoustic rates disagree: often an ASR failure on this speaker.
+    RateDisagreement,
+}
+
+/// Measures of one channel's speaker.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpeakerMeasures {
+    pub speaker: Speaker,
+    pub channel: usize,
+    pub speech: Vec<Interval>,
+    pub talk_s: f64,
+    pub talk_share: f64,
+    /// EBU R128 integrated loudness of this speaker's speech only (None: under 0.4 s of speech).
+    pub loudness_lufs: Option<f64>,
+    pub speech_rms_dbfs: Option<f64>,
+    /// Sample peak of the channel as decoded (before resampling).
+    pub peak_dbfs: Option<f64>,
+    pub clipped_runs: usize,
+    pub clipped_share: f64,
+    /// Acoustic rate: syllable nuclei per minute of speech.
+    pub syllables_per_min: Option<f64>,
+    /// From the transcript: Mandarin characters or English words per minute of speech.
+    pub transcript_rate_per_min: Option<f64>,
+    pub flags: Vec<Flag>,
+}
+
+/// One speaker starting to talk while the other already is, for at least `talk_over_s`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TalkOver {
+    pub interrupter: Speaker,
+    pub start: f64,
+    pub end: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Acoustics {
+    pub duration_s: f64,
+    /// False on mono: one channel holds both parties, so per-speaker measures are not available.
+    pub per_speaker: bool,
+    pub speakers: Vec<SpeakerMeasures>,
+    pub dead_air: Vec<Interval>,
+    pub dead_air_s: f64,
+    pub talk_over: Vec<TalkOver>,
+    pub agent_talk_over_count: usize,
+    pub customer_talk_over_count: usize,
+    /// Call start → first agent speech (stereo only).
+    pub agent_first_response_s: Option<f64>,
+}
+
+/// Peak and clipping of one channel as decoded: measured before resampling, which smooths them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SourceLevels {
+    pub peak_dbfs: Option<f64>,
+    pub clipped_runs: usize,
+    pub clipped_share: f64,
+}
+
+pub fn source_levels(decoded: &Audio, cfg: &AnalysisConfig) -> Vec<SourceLevels> {
+    decoded
+        .channels
+        .iter()
+        .map(|c| {
+            let (runs, samples) = clip_runs(c, cfg.clip_run_samples);
+            SourceLevels {
+                peak_dbfs: crate::audio::channel_levels(c).peak_dbfs,
+                clipped_runs: runs,
+                clipped_share: samples as f64 / c.len().max(1) as f64,
+            }
+        })
+        .collect()
+}
+
+/// Analyse a call: `audio` at 16 kHz, `levels` from [`source_levels`] on the decoded audio.
+pub fn analyze(
+    audio: &Audio,
+    levels: &[SourceLevels],
+    agent_channel: usize,
+    language: &str,
+    cfg: &AnalysisConfig,
+) -> Acoustics {
+    let duration_s = audio.duration_s();
+    let stereo = audio.channels.len() >= 2;
+    let mut speakers: Vec<SpeakerMeasures> = audio
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(ch, samples)| {
+            let speaker = match (stereo, ch == agent_channel) {
+                (false, _) => Speaker::Mixed,
+                (true, true) => Speaker::Agent,
+                (true, false) => Speaker::Customer,
+            };
+            let speech = speech_intervals(samples, audio.rate, &cfg.vad);
+            let talk_s = total(&speech);
+            let voiced = gather(samples, audio.rate, &speech);
+            let src = levels.get(ch).copied().unwrap_or_default();
+            let nuclei = syllable_nuclei(samples, audio.rate, &speech);
+            let mut m = SpeakerMeasures {
+                speaker,
+                channel: ch,
+                talk_s,
+                talk_share: if duration_s > 0.0 {
+                    talk_s / duration_s
+                } else {
+                    0.0
+                },
+                loudness_lufs: loudness_lufs(&voiced, audio.rate),
+                speech_rms_dbfs: rms_dbfs(&voiced),
+                peak_dbfs: src.peak_dbfs,
+                clipped_runs: src.clipped_runs,
+                clipped_share: src.clipped_share,
+                syllables_per_min: (talk_s >= 1.0).then(|| nuclei as f64 * 60.0 / talk_s),
+                transcript_rate_per_min: None,
+                speech,
+                flags: Vec::new(),
+            };
+            m.flags = flags(&m, language, cfg);
+            m
+        })
+        .collect();
+
+    let all_speech: Vec<Interval> = union(
+        speakers
+            .iter()
+            .flat_map(|s| s.speech.iter().copied())
+            .collect(),
+    );
+    let dead_air: Vec<Interval> = gaps(&all_speech, duration_s)
+        .into_iter()
+        .filter(|g| g.len() >= cfg.dead_air_s)
+        .collect();
+    let talk_over = if stereo {
+        talk_overs(&speakers, cfg.talk_over_s)
+    } else {
+        Vec::new()
+    };
+    let count = |who: Speaker| talk_over.iter().filter(|t| t.interrupter == who).count();
+    let agent_first_response_s = speakers
+        .iter()
+        .find(|s| s.speaker == Speaker::Agent)
+        .and_then(|s| s.speech.first().map(|i| i.start));
+    speakers.sort_by_key(|s| s.speaker != Speaker::Agent);
+    Acoustics {
+        duration_s,
+        per_speaker: stereo,
+        dead_air_s: total(&dead_air),
+        dead_air,
+        agent_talk_over_count: count(Speaker::Agent),
+        customer_talk_over_count: count(Speaker::Customer),
+        talk_over,
+        speakers,
+        agent_first_response_s,
+    }
+}
+
+/// Add transcript-based speech rates and the flags that depend on them.
+pub fn apply_transcript(acoustics: &mut Acoustics, transcript: &Transcript, cfg: &AnalysisConfig) {
+    for m in &mut acoustics.speakers {
+        let units: usize = transcript
+            .segments
+            .iter()
+            .filter(|s| s.speaker == m.speaker)
+            .map(|s| transcript_units(&s.text, &transcript.language))
+            .sum();
+        m.transcript_rate_per_min = (m.talk_s >= 1.0).then(|| units as f64 * 60.0 / m.talk_s);
+        m.flags = flags(m, &transcript.language, cfg);
+    }
+}
+
+fn flags(m: &SpeakerMeasures, language: &str, cfg: &AnalysisConfig) -> Vec<Flag> {
+    let mut f = Vec::new();
+    if let Some(l) = m.loudness_lufs {
+        if l < cfg.too_quiet_lufs {
+            f.push(Flag::TooQuiet);
+        }
+        if l > cfg.too_loud_lufs {
+            f.push(Flag::TooLoud);
+        }
+    }
+    if m.clipped_share > cfg.clip_share {
+        f.push(Flag::Clipping);
+    }
+    // Mandarin: characters are syllables, so the acoustic rate stands in when there is no
+    // transcript. English: words per minute need the transcript.
+    let (rate, lo, hi) = match language {
+        "en" => (m.transcript_rate_per_min, cfg.en_min_wpm, cfg.en_max_wpm),
+        _ => (
+            m.transcript_rate_per_min.or(m.syllables_per_min),
+            cfg.zh_min_cpm,
+            cfg.zh_max_cpm,
+        ),
+    };
+    if let Some(r) = rate {
+        if r > hi {
+            f.push(Flag::TooFast);
+        }
+        if r < lo {
+            f.push(Flag::TooSlow);
+        }
+    }
+    if let (false, Some(t), Some(a)) = (
+        language == "en",
+        m.transcript_rate_per_min,
+        m.syllables_per_min,
+    ) && a > 0.0
+        && (t - a).abs() / a > cfg.rate_disagreement
+    {
+        f.push(Flag::RateDisagreement);
+    }
+    f
+}
+
+/// Total length of intervals; +0.0 when empty (an empty f64 `sum` is -0.0, shown as "-0.0 s").
+fn total(v: &[Interval]) -> f64 {
+    v.iter().fold(0.0, |a, i| a + i.len())
+}
+
+/// The samples inside `speech`, concatenated.
+fn gather(samples: &[f32], rate: u32, speech: &[Interval]) -> Vec<f32> {
+    let idx = |t: f64| ((t * f64::from(rate)) as usize).min(samples.len());
+    speech
+        .iter()
+        .flat_map(|i| samples[idx(i.start)..idx(i.end)].iter().copied())
+        .collect()
+}
+
+fn loudness_lufs(speech: &[f32], rate: u32) -> Option<f64> {
+    if speech.len() < (rate as usize * 2) / 5 {
+        return None; // R128 integrates 400 ms blocks: less cannot be measured
+    }
+    let mut m = ebur128::EbuR128::new(1, rate, ebur128::Mode::I).ok()?;
+    m.add_frames_f32(speech).ok()?;
+    m.loudness_global().ok().filter(|l| l.is_finite())
+}
+
+fn rms_dbfs(x: &[f32]) -> Option<f64> {
+    if x.is_empty() {
+        return None;
+    }
+    let ms = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64;
+    (ms > 0.0).then(|| 10.0 * ms.log10())
+}
+
+/// Runs of at least `min_run` consecutive samples at the channel's full-scale level. Full scale
+/// is the channel's own maximum when that is near 0 dBFS: G.711 tops out at 0.98, not 1.0.
+/// Returns (runs, samples in runs).
+pub fn clip_runs(x: &[f32], min_run: usize) -> (usize, usize) {
+    let max = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    if max < 0.89 {
+        return (0, 0); // peaks more than 1 dB under full scale: not clipped
+    }
+    let level = max * 0.999;
+    let (mut runs, mut samples, mut run) = (0, 0, 0usize);
+    for v in x.iter().chain(std::iter::once(&0.0)) {
+        if v.abs() >= level {
+            run += 1;
+        } else {
+            if run >= min_run {
+                runs += 1;
+                samples += run;
+            }
+            run = 0;
+        }
+    }
+    (runs, samples)
+}
+
+fn union(mut v: Vec<Interval>) -> Vec<Interval> {
+    v.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let mut out: Vec<Interval> = Vec::new();
+    for i in v {
+        match out.last_mut() {
+            Some(l) if i.start <= l.end => l.end = l.end.max(i.end),
+            _ => out.push(i),
+        }
+    }
+    out
+}
+
+/// The complement of sorted, disjoint `speech` within [0, duration).
+fn gaps(speech: &[Interval], duration: f64) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    for s in speech {
+        if s.start > t {
+            out.push(Interval {
+                start: t,
+                end: s.start,
+            });
+        }
+        t = t.max(s.end);
+    }
+    if duration > t {
+        out.push(Interval {
+            start: t,
+            end: duration,
+        });
+    }
+    out
+}
+
+fn talk_overs(speakers: &[SpeakerMeasures], min_s: f64) -> Vec<TalkOver> {
+    let mut out = Vec::new();
+    for a in speakers {
+        for b in speakers.iter().filter(|b| b.channel != a.channel) {
+            for ia in &a.speech {
+                // `a` starts while `b` is already talking
+                for ib in b
+                    .speech
+                    .iter()
+                    .filter(|ib| ib.start < ia.start && ia.start < ib.end)
+                {
+                    let end = ia.end.min(ib.end);
+                    if end - ia.start >= min_s {
+                        out.push(TalkOver {
+                            interrupter: a.speaker,
+                            start: ia.start,
+                            end,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| x.start.total_cmp(&y.start));
+    out
+}

@@ -1,0 +1,77 @@
+//! The configuration file: defaults round-trip, partial files override only what they name,
+//! and mistakes are errors with a line number, never silent defaults.
+
+mod common;
+
+use callqa::config::Config;
+
+#[test]
+fn printed_defaults_parse_back_to_the_defaults() {
+    let text = Config::default().to_toml();
+    let back = Config::parse(&text).unwrap();
+    assert_eq!(back.to_toml(), text);
+    assert_eq!(back.analysis, callqa::analysis::AnalysisConfig::default());
+}
+
+#[test]
+fn a_partial_file_overrides_only_its_keys() {
+    let c = Config::parse("[analysis]\ndead_air_s = 8.0\n\n[asr]\nlanguage = \"en\"\n").unwrap();
+    assert_eq!(c.analysis.dead_air_s, 8.0);
+    assert_eq!(c.analysis.talk_over_s, 1.0);
+    assert_eq!(c.asr.language, "en");
+    assert_eq!(c.asr.threads, 2);
+}
+
+#[test]
+fn typos_and_wrong_types_are_line_numbered_errors() {
+    let e = Config::parse("[analysis]\ndead_air_s = 8.0\ntalk_ovr_s = 2.0\n").unwrap_err();
+    assert!(e.starts_with("line 3"), "{e}");
+    assert!(e.contains("talk_ovr_s"), "{e}");
+    let e = Config::parse("[analysis]\n\ndead_air_s = \"long\"\n").unwrap_err();
+    assert!(e.starts_with("line 3"), "{e}");
+}
+
+#[test]
+fn check_reads_the_config_file_and_reports_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[analysis]\nfoo = 1\n").unwrap();
+    let wav = common::repo("datasets/zh-thchs30/A2_0.wav");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args([
+            "check",
+            "--no-asr",
+            "--config",
+            bad.to_str().unwrap(),
+            wav.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("bad.toml") && err.contains("line 2") && err.contains("foo"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // dead_air_s = 0.5 turns the 0.85 s opening silence of A2_0 into dead air
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[analysis]\ndead_air_s = 0.5\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args([
+            "check",
+            "--no-asr",
+            "--json",
+            "--config",
+            good.to_str().unwrap(),
+            wav.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !v["acoustics"]["dead_air"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+}
