@@ -51,14 +51,7 @@ fn main() {
     }
     left.truncate(len);
     right.truncate(len);
-    let source = audio::decode(&root.join("tests/fixtures/mulaw_8k_stereo.wav"))
-        .unwrap()
-        .source;
-    let call = Audio {
-        rate: 16_000,
-        channels: vec![left, right],
-        source,
-    };
+    let call = Audio::from_channels(16_000, vec![left, right]);
     let cfg = AnalysisConfig::default();
 
     let ours = median(|| {

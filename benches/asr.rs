@@ -23,14 +23,7 @@ fn main() {
     let (a, c) = (clip(0), clip(3));
     left[3 * rate..3 * rate + a.len()].copy_from_slice(&a);
     right[30 * rate..30 * rate + c.len()].copy_from_slice(&c);
-    let source = audio::decode(&root.join("tests/fixtures/mulaw_8k_stereo.wav"))
-        .unwrap()
-        .source;
-    let call = Audio {
-        rate: 16_000,
-        channels: vec![left, right],
-        source,
-    };
+    let call = Audio::from_channels(16_000, vec![left, right]);
 
     println!(
         "\n| Whisper base, 2 threads, 60 s stereo call | wall s | audio-s / wall-s | sent to Whisper |"

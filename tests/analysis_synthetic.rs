@@ -5,7 +5,7 @@ mod common;
 
 use callqa::analysis::{self, AnalysisConfig, Flag};
 use callqa::asr::Speaker;
-use callqa::audio::{self, Audio};
+use callqa::audio::Audio;
 
 const RATE: u32 = 16_000;
 
@@ -25,14 +25,7 @@ fn channel(dur: f64, bursts: &[(f64, f64)], amp: f32) -> Vec<f32> {
 }
 
 fn call(channels: Vec<Vec<f32>>) -> Audio {
-    let source = audio::decode(&common::fixture("mulaw_8k_stereo.wav"))
-        .unwrap()
-        .source;
-    Audio {
-        rate: RATE,
-        channels,
-        source,
-    }
+    Audio::from_channels(RATE, channels)
 }
 
 const AGENT: [(f64, f64); 3] = [(1.0, 4.0), (6.0, 9.0), (10.0, 13.0)];

@@ -2,21 +2,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::fixture;
-
-fn callqa(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_callqa"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::{callqa, fixture};
 
 #[test]
 fn probe_prints_the_facts_of_a_file() {

@@ -37,18 +37,14 @@ fn check_reads_the_config_file_and_reports_bad_ones() {
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[analysis]\nfoo = 1\n").unwrap();
     let wav = common::repo("datasets/zh-thchs30/A2_0.wav");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
-        .args([
-            "check",
-            "--no-asr",
-            "--config",
-            bad.to_str().unwrap(),
-            wav.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let (code, _, err) = common::callqa(&[
+        "check",
+        "--no-asr",
+        "--config",
+        bad.to_str().unwrap(),
+        wav.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
     assert!(
         err.contains("bad.toml") && err.contains("line 2") && err.contains("foo"),
         "{err}"
@@ -58,18 +54,16 @@ fn check_reads_the_config_file_and_reports_bad_ones() {
     // dead_air_s = 0.5 turns the 0.85 s opening silence of A2_0 into dead air
     let good = dir.path().join("good.toml");
     std::fs::write(&good, "[analysis]\ndead_air_s = 0.5\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
-        .args([
-            "check",
-            "--no-asr",
-            "--json",
-            "--config",
-            good.to_str().unwrap(),
-            wav.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, out, err) = common::callqa(&[
+        "check",
+        "--no-asr",
+        "--json",
+        "--config",
+        good.to_str().unwrap(),
+        wav.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(
         !v["acoustics"]["dead_air"].as_array().unwrap().is_empty(),
         "{v}"

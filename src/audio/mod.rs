@@ -30,6 +30,22 @@ impl Audio {
     pub fn duration_s(&self) -> f64 {
         self.frames() as f64 / f64::from(self.rate)
     }
+
+    /// Audio made in memory (generated calls, tests): its source is 32-bit float PCM.
+    pub fn from_channels(rate: u32, channels: Vec<Vec<f32>>) -> Self {
+        let source = SourceInfo {
+            format: "memory".into(),
+            codec: "pcm_f32".into(),
+            sample_rate: rate,
+            channels: channels.len(),
+            bits_per_sample: Some(32),
+        };
+        Audio {
+            rate,
+            channels,
+            source,
+        }
+    }
 }
 
 /// What the file said about itself, kept after resampling for reports.

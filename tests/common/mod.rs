@@ -122,3 +122,16 @@ pub fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     }
     prev[b.len()]
 }
+
+/// Run the `callqa` binary: (exit code, stdout, stderr).
+pub fn callqa(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
