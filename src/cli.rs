@@ -12,6 +12,7 @@ use crate::analysis::{self, Acoustics, AnalysisConfig};
 use crate::asr::{self, AsrConfig, Transcriber, Transcript};
 use crate::audio::{self, Audio, ChannelLevels, SourceInfo};
 use crate::config::Config;
+use crate::rules::{self, Finding, RuleSet};
 
 /// Where `make models` puts the converted Whisper base model.
 pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
@@ -64,6 +65,12 @@ pub enum Command {
         /// Configuration file (TOML; see `callqa config`). Flags given here override it.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Rules file (TOML; default: the shipped rules, see `callqa rules default`).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Keep phone, ID and card numbers and e-mails in the printed transcript (default: masked).
+        #[arg(long)]
+        keep_raw_text: bool,
         #[arg(long)]
         json: bool,
     },
@@ -72,6 +79,17 @@ pub enum Command {
     Models(ModelsCommand),
     /// Print the default configuration as TOML (every threshold, with its default value).
     Config,
+    /// Rules files: check one, or print the shipped default.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate a rules file: every problem, with its line number.
+    Lint { file: PathBuf },
+    /// Print the shipped default rules (Mandarin and English), to copy and edit.
+    Default,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +118,8 @@ pub fn main() -> ExitCode {
             no_gate,
             no_asr,
             config,
+            rules,
+            keep_raw_text,
             json,
         } => {
             let mut cfg = match config.as_deref().map(Config::load).transpose() {
@@ -116,9 +136,37 @@ pub fn main() -> ExitCode {
                     cfg.asr.language
                 ));
             }
+            let rules_file = rules.or(cfg.rules.file.clone());
+            let rule_set = match rules_file.as_deref().map(RuleSet::load).transpose() {
+                Ok(r) => r.unwrap_or_else(RuleSet::default_rules),
+                Err(e) => return fail(e),
+            };
             let model = (!no_asr).then(|| model_path(model));
-            check(&file, model.as_deref(), &cfg, json)
+            check(
+                &file,
+                model.as_deref(),
+                &cfg,
+                &rule_set,
+                keep_raw_text,
+                json,
+            )
         }
+        Command::Rules(RulesCommand::Default) => {
+            print!("{}", rules::DEFAULT_RULES);
+            ExitCode::SUCCESS
+        }
+        Command::Rules(RulesCommand::Lint { file }) => match RuleSet::load(&file) {
+            Ok(r) => {
+                println!(
+                    "{}: ok ({} rules, version {})",
+                    file.display(),
+                    r.rules.len(),
+                    r.version
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e.to_string().replace('\n', "\ncallqa: error: ")),
+        },
         Command::Config => {
             print!("{}", Config::default().to_toml());
             ExitCode::SUCCESS
@@ -169,6 +217,9 @@ pub struct CheckReport {
     pub acoustics: Acoustics,
     /// None when run without transcription.
     pub transcript: Option<Transcript>,
+    /// Rule findings (empty without a transcript).
+    pub findings: Vec<Finding>,
+    pub rules_version: String,
 }
 
 /// Decode, resample, analyse and (with a model) transcribe one call: the stages a batch runs.
@@ -177,6 +228,8 @@ pub fn check_file(
     transcriber: Option<&Transcriber>,
     asr_cfg: &AsrConfig,
     cfg: &AnalysisConfig,
+    rule_set: &RuleSet,
+    keep_raw_text: bool,
 ) -> Result<CheckReport, String> {
     let decoded = audio::decode(path).map_err(|e| e.to_string())?;
     let duration_s = decoded.duration_s();
@@ -197,12 +250,18 @@ pub fn check_file(
         &asr_cfg.language,
         cfg,
     );
+    let mut findings = Vec::new();
     let transcript = match transcriber {
         Some(t) => {
-            let tr = t
+            let mut tr = t
                 .transcribe(&audio, asr_cfg)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             analysis::apply_transcript(&mut acoustics, &tr, cfg);
+            // Rules read the raw digits (to find read-out numbers); outputs get them masked.
+            findings = rule_set.scan(&tr, duration_s);
+            if !keep_raw_text {
+                rules::redact_transcript(&mut tr);
+            }
             Some(tr)
         }
         None => None,
@@ -213,15 +272,31 @@ pub fn check_file(
         duration_s,
         acoustics,
         transcript,
+        findings,
+        rules_version: rule_set.version.clone(),
     })
 }
 
-fn check(file: &Path, model: Option<&Path>, cfg: &Config, json: bool) -> ExitCode {
+fn check(
+    file: &Path,
+    model: Option<&Path>,
+    cfg: &Config,
+    rule_set: &RuleSet,
+    keep_raw_text: bool,
+    json: bool,
+) -> ExitCode {
     let transcriber = match model.map(Transcriber::load).transpose() {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let report = match check_file(file, transcriber.as_ref(), &cfg.asr, &cfg.analysis) {
+    let report = match check_file(
+        file,
+        transcriber.as_ref(),
+        &cfg.asr,
+        &cfg.analysis,
+        rule_set,
+        keep_raw_text,
+    ) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -317,6 +392,28 @@ fn render_check(r: &CheckReport) -> String {
         }
         if t.segments.is_empty() {
             s += "(no speech recognised)\n";
+        }
+        s += &format!("findings (rules {}):\n", r.rules_version);
+        for f in &r.findings {
+            s += &format!(
+                "[{} → {}] {:<8} {:<8} {} ({:?}, {}, {:.2}): {}\n",
+                mmss(f.start),
+                mmss(f.end),
+                who(f.speaker),
+                format!("{:?}", f.severity).to_lowercase(),
+                f.rule_id,
+                f.kind,
+                f.mode,
+                f.confidence,
+                if f.matched_text.is_empty() {
+                    &f.evidence
+                } else {
+                    &f.matched_text
+                }
+            );
+        }
+        if r.findings.is_empty() {
+            s += "(none)\n";
         }
     }
     s

@@ -14,6 +14,14 @@ use crate::asr::AsrConfig;
 pub struct Config {
     pub asr: AsrConfig,
     pub analysis: AnalysisConfig,
+    pub rules: RulesConfig,
+}
+
+/// `[rules]`: which rules file to use (none: the shipped default rules).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,3 +9,4 @@ pub mod asr;
 pub mod audio;
 pub mod cli;
 pub mod config;
+pub mod rules;

@@ -135,3 +135,27 @@ pub fn callqa(args: &[&str]) -> (i32, String, String) {
         String::from_utf8(out.stderr).unwrap(),
     )
 }
+
+/// A transcript from (speaker, start, end, text) lines, for rule tests.
+pub fn transcript(
+    language: &str,
+    lines: &[(callqa::asr::Speaker, f64, f64, &str)],
+) -> callqa::asr::Transcript {
+    callqa::asr::Transcript {
+        model: "test".into(),
+        language: language.into(),
+        transcribed_s: 0.0,
+        segments: lines
+            .iter()
+            .map(|&(speaker, start, end, text)| callqa::asr::Segment {
+                speaker,
+                start,
+                end,
+                text: text.into(),
+                raw_text: text.into(),
+                avg_token_p: 1.0,
+                no_speech_p: 0.0,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,133 @@
+//! Personal data read out by an agent: mobile numbers, ID card numbers, bank card numbers,
+//! e-mail addresses. Numbers are found in the normalised stream, where spoken numerals are
+//! already digits and segment boundaries and spaces are gone.
+
+use serde::{Deserialize, Serialize};
+
+use super::matcher::Hit;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    Mobile,
+    IdCard,
+    BankCard,
+    Email,
+}
+
+impl PiiKind {
+    pub const ALL: [PiiKind; 4] = [
+        PiiKind::Mobile,
+        PiiKind::IdCard,
+        PiiKind::BankCard,
+        PiiKind::Email,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PiiKind::Mobile => "mobile number",
+            PiiKind::IdCard => "ID card number",
+            PiiKind::BankCard => "bank card number",
+            PiiKind::Email => "e-mail address",
+        }
+    }
+}
+
+/// Numbers in `chars` (normalised text) that are personal data of the wanted kinds.
+pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        // ID numbers may end in X (normalised to " x" after digits)
+        let mut end = i;
+        if i - start == 17 {
+            if chars.get(i) == Some(&'x') {
+                end = i + 1;
+            } else if chars.get(i) == Some(&' ') && chars.get(i + 1) == Some(&'x') {
+                end = i + 2;
+            }
+        }
+        let digits: String = chars[start..i].iter().collect();
+        let before: String = chars[start.saturating_sub(12)..start].iter().collect();
+        let kind = classify(&digits, end > i).or_else(|| {
+            // ASR drops digits of long read-out numbers: 12–15 digits right after "card"
+            // (卡号, 账号, account) are still a card number read out.
+            let card_context = ["卡", "账号", "帐号", "card", "account"]
+                .iter()
+                .any(|w| before.contains(w));
+            ((12..=15).contains(&digits.len()) && card_context).then_some(PiiKind::BankCard)
+        });
+        if let Some(k) = kind.filter(|k| kinds.contains(k)) {
+            out.push((
+                k,
+                Hit {
+                    start,
+                    end,
+                    edits: 0,
+                },
+            ));
+        }
+        i = end.max(i);
+    }
+    if kinds.contains(&PiiKind::Email) {
+        let text: String = chars.iter().collect();
+        let byte_to_char: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        for m in spoken_email().find_iter(&text) {
+            let start = byte_to_char.partition_point(|&b| b < m.start());
+            let end = byte_to_char.partition_point(|&b| b < m.end());
+            out.push((
+                PiiKind::Email,
+                Hit {
+                    start,
+                    end,
+                    edits: 0,
+                },
+            ));
+        }
+    }
+    out.sort_by_key(|(_, h)| h.start);
+    out
+}
+
+fn classify(d: &str, x_suffix: bool) -> Option<PiiKind> {
+    let b = d.as_bytes();
+    let mobile = |s: &[u8]| s.len() == 11 && s[0] == b'1' && (b'3'..=b'9').contains(&s[1]);
+    if mobile(b) || (b.len() == 13 && b.starts_with(b"86") && mobile(&b[2..])) {
+        return Some(PiiKind::Mobile);
+    }
+    if (b.len() == 17 && x_suffix) || (b.len() == 18 && looks_like_id(b)) {
+        return Some(PiiKind::IdCard);
+    }
+    if (16..=19).contains(&b.len()) {
+        return Some(PiiKind::BankCard);
+    }
+    None
+}
+
+/// Resident ID: 6-digit region, then a birth date YYYYMMDD with a plausible year and month.
+fn looks_like_id(b: &[u8]) -> bool {
+    let num = |s: &[u8]| {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let (year, month, day) = (num(&b[6..10]), num(&b[10..12]), num(&b[12..14]));
+    (1900..=2099).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+/// An e-mail address as it survives normalisation: "name at example dot com", or with the
+/// symbols dropped ("zhangsan qq com") is too vague; only the spoken "at … dot" form and the
+/// written form (caught on the raw text by the redactor) count.
+fn spoken_email() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"[a-z0-9]+ at [a-z0-9]+( dot [a-z]{2,})+").unwrap())
+}

@@ -1,0 +1,348 @@
+//! Rule behaviour beyond single utterances: required rules and their windows, matches across
+//! segment boundaries, match modes, line-numbered lint errors, and redaction.
+
+mod common;
+
+use callqa::asr::Speaker::{Agent, Customer};
+use callqa::rules::{Kind, RuleSet, normalise, redact};
+use common::transcript;
+
+fn ids(rules: &RuleSet, t: &callqa::asr::Transcript, dur: f64) -> Vec<String> {
+    rules.scan(t, dur).into_iter().map(|f| f.rule_id).collect()
+}
+
+#[test]
+fn greeting_needs_hello_company_and_agent_number_in_the_first_15_s() {
+    let rules = RuleSet::default_rules();
+    let closing = (Agent, 55.0, 58.0, "感谢您的来电，再见");
+    // complete greeting; company name misheard as a homophone (事例 for 示例), 工号 in words
+    let ok = transcript(
+        "zh",
+        &[
+            (
+                Agent,
+                1.0,
+                5.0,
+                "您好，欢迎致电事例银行，工号幺二三四为您服务",
+            ),
+            closing,
+        ],
+    );
+    assert_eq!(ids(&rules, &ok, 60.0), Vec::<String>::new());
+
+    let no_number = transcript(
+        "zh",
+        &[
+            (Agent, 1.0, 5.0, "您好，欢迎致电示例银行，很高兴为您服务"),
+            closing,
+        ],
+    );
+    let f = rules.scan(&no_number, 60.0);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        (f[0].rule_id.as_str(), f[0].kind),
+        ("zh.required.greeting", Kind::Required)
+    );
+    assert!(f[0].evidence.contains("工号"), "{}", f[0].evidence);
+    assert_eq!((f[0].start, f[0].end), (0.0, 15.0));
+
+    let late = transcript(
+        "zh",
+        &[(Agent, 20.0, 24.0, "您好，示例银行，工号1234"), closing],
+    );
+    assert_eq!(ids(&rules, &late, 60.0), vec!["zh.required.greeting"]);
+
+    // said by the customer, not the agent
+    let customer = transcript(
+        "zh",
+        &[
+            (Customer, 1.0, 4.0, "您好，示例银行工号1234"),
+            (Agent, 5.0, 7.0, "嗯"),
+            closing,
+        ],
+    );
+    assert_eq!(ids(&rules, &customer, 60.0), vec!["zh.required.greeting"]);
+}
+
+#[test]
+fn closing_must_be_in_the_last_30_s() {
+    let rules = RuleSet::default_rules();
+    let greet = (Agent, 1.0, 4.0, "您好，示例银行，工号1234");
+    let early = transcript(
+        "zh",
+        &[
+            greet,
+            (Agent, 5.0, 8.0, "感谢您的来电"),
+            (Agent, 100.0, 103.0, "好的"),
+        ],
+    );
+    let f = rules.scan(&early, 110.0);
+    assert_eq!(
+        f.iter().map(|f| f.rule_id.as_str()).collect::<Vec<_>>(),
+        vec!["zh.required.closing"]
+    );
+    assert_eq!((f[0].start, f[0].end), (80.0, 110.0));
+    let good = transcript("zh", &[greet, (Agent, 100.0, 103.0, "祝您生活愉快，再见")]);
+    assert!(rules.scan(&good, 110.0).is_empty());
+}
+
+#[test]
+fn personal_data_is_found_across_segment_boundaries_and_redacted_in_findings() {
+    let rules = RuleSet::default_rules();
+    let t = transcript(
+        "zh",
+        &[
+            (Agent, 10.0, 12.0, "您的号码是一三八"),
+            (Agent, 12.5, 15.0, "一二三四，五六七八对吧"),
+        ],
+    );
+    let f: Vec<_> = rules
+        .scan(&t, 60.0)
+        .into_iter()
+        .filter(|f| f.kind == Kind::Pii)
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].start, f[0].end), (10.0, 15.0));
+    assert!(
+        f[0].evidence.starts_with("mobile number"),
+        "{}",
+        f[0].evidence
+    );
+    assert!(
+        !f[0].matched_text.contains("五六七八") && !f[0].evidence.contains("12345678"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn fuzzy_proximity_and_unless() {
+    let rules = RuleSet::parse(
+        r#"
+version = "t"
+[[rules]]
+id = "fuzzy"
+kind = "forbidden"
+severity = "minor"
+match = "fuzzy"
+phrases = ["please hold the line for a moment"]
+
+[[rules]]
+id = "near"
+kind = "forbidden"
+severity = "major"
+all = [{ phrases = ["投诉"] }, { phrases = ["没用"] }]
+within_chars = 6
+
+[[rules]]
+id = "dunno"
+kind = "forbidden"
+severity = "minor"
+phrases = ["不知道"]
+unless = ["帮您查", "帮您问"]
+"#,
+    )
+    .unwrap();
+    let scan = |text: &str| {
+        let t = transcript("zh", &[(Agent, 1.0, 2.0, text)]);
+        rules
+            .scan(&t, 60.0)
+            .into_iter()
+            .map(|f| (f.rule_id, f.mode))
+            .collect::<Vec<_>>()
+    };
+    let fuzzy = |m: &str| vec![("fuzzy".to_string(), m.to_string())];
+    assert_eq!(scan("please hold the line for a moment"), fuzzy("exact"));
+    assert_eq!(scan("pleas hold the lime for a moment"), fuzzy("fuzzy"));
+    assert!(scan("please call us back in a moment").is_empty());
+    assert_eq!(
+        scan("投诉也没用"),
+        vec![("near".to_string(), "exact".to_string())]
+    );
+    assert!(
+        scan("您可以投诉，我们会认真处理，这样做不是没用的").is_empty(),
+        "too far apart"
+    );
+    assert_eq!(
+        scan("这个我不知道"),
+        vec![("dunno".to_string(), "exact".to_string())]
+    );
+    assert!(scan("这个我不知道，我帮您查一下").is_empty());
+}
+
+#[test]
+fn mandarin_clip_matches_its_reference_through_homophones() {
+    // A2_3's reference sentence, against what Whisper base wrote for it (see asr tests).
+    let rules = RuleSet::parse(
+        r#"
+version = "t"
+[[rules]]
+id = "menu"
+kind = "forbidden"
+severity = "minor"
+match = "homophone"
+phrases = ["一碗榨菜干子炒肉丝"]
+"#,
+    )
+    .unwrap();
+    let heard = transcript(
+        "zh",
+        &[(
+            Agent,
+            0.4,
+            8.0,
+            "菜做好了,一碗清蒸五昌鱼,一碗番茄炒鸡蛋,一碗炸菜干自炒肉丝。",
+        )],
+    );
+    let f = rules.scan(&heard, 9.3);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].mode, "homophone");
+    assert_eq!(f[0].matched_text, "一碗炸菜干自炒肉丝");
+    assert!(f[0].confidence < 1.0);
+}
+
+#[test]
+fn lint_reports_every_problem_with_its_line() {
+    let bad = r#"version = "t"
+
+[[rules]]
+id = "a"
+kind = "forbidden"
+severity = "major"
+patterns = ['工号(\d+']
+
+[[rules]]
+id = "a"
+kind = "required"
+severity = "minor"
+phrases = ["{nowhere}"]
+"#;
+    let errors = RuleSet::parse(bad).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("3: rule a: invalid regex")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("9: rule a: duplicate id")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("9: rule a: placeholder {nowhere}")),
+        "{errors:?}"
+    );
+    let typo = RuleSet::parse("version = \"t\"\n[[rules]]\nid = \"x\"\nkind = \"forbiden\"\nseverity = \"major\"\nphrases = [\"a\"]\n").unwrap_err();
+    assert!(
+        typo[0].starts_with("4:") && typo[0].contains("forbiden"),
+        "{typo:?}"
+    );
+    let unknown = RuleSet::parse("version = \"t\"\n[[rules]]\nid = \"x\"\nkind = \"forbidden\"\nseverity = \"major\"\nphrase = [\"a\"]\n").unwrap_err();
+    assert!(
+        unknown[0].starts_with("6:") && unknown[0].contains("phrase"),
+        "{unknown:?}"
+    );
+}
+
+#[test]
+fn the_shipped_rules_are_valid() {
+    let r = RuleSet::default_rules();
+    assert!(r.rules.len() >= 10);
+    assert!(r.version.starts_with("callqa-default"));
+}
+
+#[test]
+fn normalisation_folds_scripts_widths_case_and_numerals() {
+    assert_eq!(normalise("你聽不懂嗎？").as_string(), "你听不懂吗");
+    assert_eq!(normalise("ＡＢＣ　１２３").as_string(), "abc 123");
+    assert_eq!(normalise("工号：幺两三四").as_string(), "工号1234");
+    assert_eq!(
+        normalise("That's NOT my problem!").as_string(),
+        "thats not my problem"
+    );
+    assert_eq!(
+        normalise("agent number four five one two").as_string(),
+        "agent number 4512"
+    );
+}
+
+/// No run of 7 or more digits, in any spelling, survives redaction; short numbers do.
+#[test]
+fn redaction_leaves_no_long_number() {
+    let spell = |d: u32, style: u32| -> char {
+        let zh = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+        match (style, d) {
+            (0, _) => char::from_digit(d, 10).unwrap(),
+            (1, _) => zh[d as usize],
+            (2, 1) => '幺',
+            (2, 2) => '两',
+            (2, _) => zh[d as usize],
+            _ => char::from_u32('０' as u32 + d).unwrap(),
+        }
+    };
+    let mut seed = 12345u64;
+    let mut rnd = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for _ in 0..2000 {
+        let len = 7 + rnd(13) as usize;
+        let style = rnd(4) as u32;
+        let mut number = String::new();
+        for k in 0..len {
+            if k > 0 && rnd(5) == 0 {
+                number.push([' ', '-', '.'][rnd(3) as usize]);
+            }
+            number.push(spell(rnd(10) as u32, style));
+        }
+        let text = format!("您的号码是{number}，请核对");
+        let red = redact(&text);
+        let digits: Vec<char> = normalise(&red)
+            .chars
+            .into_iter()
+            .filter(char::is_ascii_digit)
+            .collect();
+        assert!(digits.len() < 7, "{text} → {red}");
+        assert!(
+            red.contains('*') && red.starts_with("您的号码是") && red.ends_with("，请核对"),
+            "{red}"
+        );
+    }
+    assert_eq!(
+        redact("工号1234，尾号5678，金额三百五十元"),
+        "工号1234，尾号5678，金额三百五十元"
+    );
+    assert_eq!(
+        redact("mail me at li.lei@example.com"),
+        "mail me at [REDACTED]"
+    );
+    assert_eq!(
+        redact("号码是一三八，一二三四，五六七八"),
+        "号码是***，****，****"
+    );
+}
+
+#[test]
+fn a_number_split_between_segments_is_masked_in_both() {
+    let mut t = transcript(
+        "zh",
+        &[
+            (Agent, 10.0, 12.0, "您的号码是一三八一"),
+            (Customer, 11.0, 12.0, "嗯"),
+            (Agent, 12.5, 15.0, "二三四五六七八，对吧"),
+            (Agent, 20.0, 22.0, "工号1234"),
+        ],
+    );
+    callqa::rules::redact_transcript(&mut t);
+    let texts: Vec<&str> = t.segments.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec!["您的号码是****", "嗯", "*******，对吧", "工号1234"]
+    );
+    assert_eq!(t.segments[0].raw_text, "您的号码是****");
+}
