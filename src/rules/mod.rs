@@ -416,21 +416,25 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
 // ---------- scanning ----------
 
 impl Window {
-    fn contains(&self, s: &Segment, duration: f64) -> bool {
+    /// The window's limits in seconds: (look only before `first`, look only after `last`).
+    fn limits(&self, duration: f64) -> (Option<f64>, Option<f64>) {
         let first = self
             .first_s
             .or(self.first_pct.map(|p| duration * p / 100.0));
         let last = self.last_s.or(self.last_pct.map(|p| duration * p / 100.0));
-        first.is_none_or(|f| s.start < f) && last.is_none_or(|l| s.end > duration - l)
+        (first, last.map(|l| (duration - l).max(0.0)))
     }
 
+    fn contains(&self, s: &Segment, duration: f64) -> bool {
+        let (first, last) = self.limits(duration);
+        first.is_none_or(|f| s.start < f) && last.is_none_or(|l| s.end > l)
+    }
+
+    /// [start, end) of the window, for a finding about something missing in it.
     fn bounds(&self, duration: f64) -> (f64, f64) {
-        let first = self
-            .first_s
-            .or(self.first_pct.map(|p| duration * p / 100.0));
-        let last = self.last_s.or(self.last_pct.map(|p| duration * p / 100.0));
+        let (first, last) = self.limits(duration);
         (
-            last.map_or(0.0, |l| (duration - l).max(0.0)),
+            last.unwrap_or(0.0),
             first.map_or(duration, |f| f.min(duration)),
         )
     }
@@ -572,6 +576,30 @@ impl Rule {
             .any(|u| !u.find(&stream.chars[from..to], &[]).is_empty())
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn finding_at(
+        &self,
+        speaker: Speaker,
+        (start, end): (f64, f64),
+        matched_text: String,
+        evidence: String,
+        mode: &str,
+        confidence: f32,
+    ) -> Finding {
+        Finding {
+            rule_id: self.id.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            speaker,
+            start,
+            end,
+            matched_text,
+            evidence,
+            mode: mode.into(),
+            confidence,
+        }
+    }
+
     fn finding(&self, stream: &Stream, speaker: Speaker, h: Hit, mode: String) -> Finding {
         let (start, end, matched) = stream.span(h.start, h.end);
         let len = (h.end - h.start).max(1) as f32;
@@ -580,18 +608,14 @@ impl Rule {
             "homophone" => 0.85 - 0.5 * h.edits as f32 / len,
             _ => 1.0 - h.edits as f32 / len,
         };
-        Finding {
-            rule_id: self.id.clone(),
-            kind: self.kind,
-            severity: self.severity,
+        self.finding_at(
             speaker,
-            start,
-            end,
-            matched_text: matched,
-            evidence: stream.text(h.start, h.end),
-            mode,
+            (start, end),
+            matched,
+            stream.text(h.start, h.end),
+            &mode,
             confidence,
-        }
+        )
     }
 
     fn forbidden(&self, stream: &Stream, speaker: Speaker) -> Vec<Finding> {
@@ -657,18 +681,14 @@ impl Rule {
             return None;
         }
         let (start, end) = self.window.bounds(duration);
-        Some(Finding {
-            rule_id: self.id.clone(),
-            kind: self.kind,
-            severity: self.severity,
+        Some(self.finding_at(
             speaker,
-            start,
-            end,
-            matched_text: String::new(),
-            evidence: format!("missing: {}", missing.join("; ")),
-            mode: "required".into(),
-            confidence: 1.0,
-        })
+            (start, end),
+            String::new(),
+            format!("missing: {}", missing.join("; ")),
+            "required",
+            1.0,
+        ))
     }
 
     fn pii(&self, stream: &Stream, speaker: Speaker) -> Vec<Finding> {
@@ -685,18 +705,15 @@ impl Rule {
         if self.pii.contains(&PiiKind::Email) {
             for seg in &stream.segs {
                 for m in normalise::email_regex().find_iter(&seg.text) {
-                    out.push(Finding {
-                        rule_id: self.id.clone(),
-                        kind: self.kind,
-                        severity: self.severity,
+                    let evidence = format!("{}: [REDACTED]", PiiKind::Email.name());
+                    out.push(self.finding_at(
                         speaker,
-                        start: seg.start,
-                        end: seg.end,
-                        matched_text: redact(m.as_str()),
-                        evidence: format!("{}: [REDACTED]", PiiKind::Email.name()),
-                        mode: "pii".into(),
-                        confidence: 1.0,
-                    });
+                        (seg.start, seg.end),
+                        redact(m.as_str()),
+                        evidence,
+                        "pii",
+                        1.0,
+                    ));
                 }
             }
         }
