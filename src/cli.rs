@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
-use crate::analysis::{self, Acoustics, AnalysisConfig};
-use crate::asr::{self, AsrConfig, Transcriber, Transcript};
+use crate::analysis::{self, Acoustics};
+use crate::asr::{self, Transcriber, Transcript};
 use crate::audio::{self, Audio, ChannelLevels, SourceInfo};
 use crate::config::Config;
 use crate::rules::{self, Finding, RuleSet};
+use crate::score::{CallScore, ItemStatus};
 
 /// Where `make models` puts the converted Whisper base model.
 pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
@@ -220,17 +221,18 @@ pub struct CheckReport {
     /// Rule findings (empty without a transcript).
     pub findings: Vec<Finding>,
     pub rules_version: String,
+    pub score: CallScore,
 }
 
 /// Decode, resample, analyse and (with a model) transcribe one call: the stages a batch runs.
 pub fn check_file(
     path: &Path,
     transcriber: Option<&Transcriber>,
-    asr_cfg: &AsrConfig,
-    cfg: &AnalysisConfig,
+    config: &Config,
     rule_set: &RuleSet,
     keep_raw_text: bool,
 ) -> Result<CheckReport, String> {
+    let (asr_cfg, cfg) = (&config.asr, &config.analysis);
     let decoded = audio::decode(path).map_err(|e| e.to_string())?;
     let duration_s = decoded.duration_s();
     if decoded.channels.len() > 1 && asr_cfg.agent_channel >= decoded.channels.len() {
@@ -266,6 +268,9 @@ pub fn check_file(
         }
         None => None,
     };
+    let score = config
+        .score
+        .score(&acoustics, transcript.as_ref().map(|_| findings.as_slice()));
     Ok(CheckReport {
         path: path.to_path_buf(),
         source: audio.source,
@@ -274,6 +279,7 @@ pub fn check_file(
         transcript,
         findings,
         rules_version: rule_set.version.clone(),
+        score,
     })
 }
 
@@ -289,14 +295,7 @@ fn check(
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let report = match check_file(
-        file,
-        transcriber.as_ref(),
-        &cfg.asr,
-        &cfg.analysis,
-        rule_set,
-        keep_raw_text,
-    ) {
+    let report = match check_file(file, transcriber.as_ref(), cfg, rule_set, keep_raw_text) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -415,6 +414,28 @@ fn render_check(r: &CheckReport) -> String {
         if r.findings.is_empty() {
             s += "(none)\n";
         }
+    }
+    let sc = &r.score;
+    s += &format!(
+        "score {:.0} — {}\n",
+        sc.score,
+        if sc.auto_fail {
+            "FAIL (auto-fail)"
+        } else if sc.pass {
+            "pass"
+        } else {
+            "FAIL"
+        }
+    );
+    for i in &sc.items {
+        s += &match i.status {
+            ItemStatus::Deducted => format!(
+                "  -{:<4} {} ×{} ({})\n",
+                i.points_lost, i.item, i.count, i.note
+            ),
+            ItemStatus::AutoFail => format!("  FAIL  {} ×{} ({})\n", i.item, i.count, i.note),
+            ItemStatus::NotApplicable => format!("  n/a   {} ({})\n", i.item, i.note),
+        };
     }
     s
 }

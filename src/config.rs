@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::AnalysisConfig;
 use crate::asr::AsrConfig;
+use crate::score::ScorecardConfig;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -15,6 +16,7 @@ pub struct Config {
     pub asr: AsrConfig,
     pub analysis: AnalysisConfig,
     pub rules: RulesConfig,
+    pub score: ScorecardConfig,
 }
 
 /// `[rules]`: which rules file to use (none: the shipped default rules).

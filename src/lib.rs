@@ -10,3 +10,4 @@ pub mod audio;
 pub mod cli;
 pub mod config;
 pub mod rules;
+pub mod score;

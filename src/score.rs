@@ -1,0 +1,210 @@
+//! Stage: the scorecard. A call starts at `start` points; findings and acoustic flags deduct
+//! points (per occurrence, capped per item); auto-fail rules set the score to 0; items that
+//! cannot be judged on this call (talk-over on mono, rules without a transcript) are N/A.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Acoustics, Flag};
+use crate::asr::Speaker;
+use crate::rules::{Finding, Severity};
+
+/// Points per occurrence and the most one item can cost.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deduction {
+    pub points: f64,
+    pub cap: f64,
+}
+
+const fn d(points: f64, cap: f64) -> Deduction {
+    Deduction { points, cap }
+}
+
+/// The `[score]` table of the config file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScorecardConfig {
+    pub start: f64,
+    pub pass_mark: f64,
+    /// Rule findings by severity, unless the rule has its own entry in `rules`.
+    pub minor: Deduction,
+    pub major: Deduction,
+    pub critical: Deduction,
+    /// Per-rule overrides, by rule id.
+    pub rules: BTreeMap<String, Deduction>,
+    /// Any finding of these rules fails the call outright (score 0).
+    pub auto_fail: Vec<String>,
+    /// Acoustic items; the agent's measures only (N/A on mono, where the agent cannot be told apart).
+    pub dead_air: Deduction,
+    pub talk_over: Deduction,
+    pub too_fast: Deduction,
+    pub too_slow: Deduction,
+    pub too_quiet: Deduction,
+    pub too_loud: Deduction,
+    pub clipping: Deduction,
+}
+
+impl Default for ScorecardConfig {
+    fn default() -> Self {
+        ScorecardConfig {
+            start: 100.0,
+            pass_mark: 85.0,
+            minor: d(5.0, 10.0),
+            major: d(20.0, 40.0),
+            critical: d(40.0, 40.0),
+            rules: BTreeMap::new(),
+            auto_fail: vec![
+                "zh.forbidden.profanity".into(),
+                "en.forbidden.profanity".into(),
+                "pii.readout".into(),
+            ],
+            dead_air: d(3.0, 9.0),
+            talk_over: d(3.0, 9.0),
+            too_fast: d(3.0, 3.0),
+            too_slow: d(3.0, 3.0),
+            too_quiet: d(2.0, 2.0),
+            too_loud: d(2.0, 2.0),
+            clipping: d(2.0, 2.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Deducted,
+    AutoFail,
+    /// Cannot be judged on this call.
+    NotApplicable,
+}
+
+/// One line of the scorecard that cost points or could not be judged.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScoreItem {
+    /// A rule id, or `acoustic.dead_air`, `acoustic.talk_over`, `acoustic.too_fast`, …
+    pub item: String,
+    pub count: usize,
+    pub points_lost: f64,
+    pub status: ItemStatus,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallScore {
+    pub score: f64,
+    pub pass: bool,
+    pub auto_fail: bool,
+    pub items: Vec<ScoreItem>,
+}
+
+impl ScorecardConfig {
+    /// Score a call. `findings` is None when the call was not transcribed (rule items N/A).
+    pub fn score(&self, acoustics: &Acoustics, findings: Option<&[Finding]>) -> CallScore {
+        let mut items = Vec::new();
+        let mut auto_fail = false;
+        match findings {
+            Some(findings) => {
+                let mut by_rule: BTreeMap<&str, (usize, Severity)> = BTreeMap::new();
+                for f in findings {
+                    let e = by_rule.entry(f.rule_id.as_str()).or_insert((0, f.severity));
+                    e.0 += 1;
+                }
+                for (rule, (count, severity)) in by_rule {
+                    if self.auto_fail.iter().any(|r| r == rule) {
+                        auto_fail = true;
+                        items.push(ScoreItem {
+                            item: rule.into(),
+                            count,
+                            points_lost: 0.0,
+                            status: ItemStatus::AutoFail,
+                            note: "auto-fail rule".into(),
+                        });
+                        continue;
+                    }
+                    let ded = self.rules.get(rule).copied().unwrap_or(match severity {
+                        Severity::Minor => self.minor,
+                        Severity::Major => self.major,
+                        Severity::Critical => self.critical,
+                    });
+                    items.extend(deducted(
+                        rule,
+                        count,
+                        ded,
+                        &format!("{severity:?}").to_lowercase(),
+                    ));
+                }
+            }
+            None => items.push(not_applicable("rules", "not transcribed")),
+        }
+        let dead = acoustics.dead_air.len();
+        items.extend(deducted(
+            "acoustic.dead_air",
+            dead,
+            self.dead_air,
+            &format!("{:.1} s", acoustics.dead_air_s),
+        ));
+        match acoustics
+            .speakers
+            .iter()
+            .find(|s| s.speaker == Speaker::Agent)
+        {
+            Some(agent) if acoustics.per_speaker => {
+                let n = acoustics.agent_talk_over_count;
+                items.extend(deducted(
+                    "acoustic.talk_over",
+                    n,
+                    self.talk_over,
+                    "agent interrupted",
+                ));
+                for (flag, name, ded) in [
+                    (Flag::TooFast, "too_fast", self.too_fast),
+                    (Flag::TooSlow, "too_slow", self.too_slow),
+                    (Flag::TooQuiet, "too_quiet", self.too_quiet),
+                    (Flag::TooLoud, "too_loud", self.too_loud),
+                    (Flag::Clipping, "clipping", self.clipping),
+                ] {
+                    let n = usize::from(agent.flags.contains(&flag));
+                    items.extend(deducted(&format!("acoustic.{name}"), n, ded, "agent"));
+                }
+            }
+            _ => items.push(not_applicable(
+                "acoustic.agent",
+                "mono recording: talk-over, rate and level of the agent not available",
+            )),
+        }
+        let lost: f64 = items.iter().map(|i| i.points_lost).sum();
+        let score = if auto_fail {
+            0.0
+        } else {
+            (self.start - lost).max(0.0)
+        };
+        CallScore {
+            score,
+            pass: !auto_fail && score >= self.pass_mark,
+            auto_fail,
+            items,
+        }
+    }
+}
+
+fn deducted(item: &str, count: usize, ded: Deduction, note: &str) -> Option<ScoreItem> {
+    (count > 0).then(|| ScoreItem {
+        item: item.into(),
+        count,
+        points_lost: (ded.points * count as f64).min(ded.cap),
+        status: ItemStatus::Deducted,
+        note: note.into(),
+    })
+}
+
+fn not_applicable(item: &str, note: &str) -> ScoreItem {
+    ScoreItem {
+        item: item.into(),
+        count: 0,
+        points_lost: 0.0,
+        status: ItemStatus::NotApplicable,
+        note: note.into(),
+    }
+}

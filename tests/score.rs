@@ -1,0 +1,178 @@
+//! The scorecard over measured calls: deductions, caps, auto-fail, N/A items, config overrides.
+
+mod common;
+
+use callqa::analysis::{self, AnalysisConfig};
+use callqa::asr::Speaker::{Agent, Customer};
+use callqa::audio::Audio;
+use callqa::config::Config;
+use callqa::rules::RuleSet;
+use callqa::score::{ItemStatus, ScorecardConfig};
+
+const RATE: u32 = 16_000;
+
+fn tone(dur: f64, bursts: &[(f64, f64)]) -> Vec<f32> {
+    let mut x = vec![0.0f32; (dur * f64::from(RATE)) as usize];
+    for &(s, e) in bursts {
+        let (a, b) = (
+            (s * f64::from(RATE)) as usize,
+            (e * f64::from(RATE)) as usize,
+        );
+        for (i, v) in x.iter_mut().enumerate().take(b).skip(a) {
+            *v = 0.1 * (2.0 * std::f32::consts::PI * 300.0 * i as f32 / RATE as f32).sin();
+        }
+    }
+    x
+}
+
+/// 60 s stereo: agent talks over the customer once (at 6 s), one dead-air gap (20–40 s).
+fn stereo() -> analysis::Acoustics {
+    let a = Audio::from_channels(
+        RATE,
+        vec![
+            tone(60.0, &[(1.0, 4.0), (6.0, 9.0), (40.0, 58.0)]),
+            tone(60.0, &[(3.5, 8.0), (10.0, 20.0)]),
+        ],
+    );
+    let cfg = tones_cfg();
+    analysis::analyze(&a, &analysis::source_levels(&a, &cfg), 0, "zh", &cfg)
+}
+
+/// Tones are not speech: one "syllable" per burst reads as very slow. Rate flags are tested in
+/// the analysis tests; here they are off.
+fn tones_cfg() -> AnalysisConfig {
+    AnalysisConfig {
+        zh_min_cpm: 0.0,
+        ..AnalysisConfig::default()
+    }
+}
+
+fn lost(s: &callqa::score::CallScore, item: &str) -> f64 {
+    s.items
+        .iter()
+        .find(|i| i.item == item)
+        .map_or(0.0, |i| i.points_lost)
+}
+
+#[test]
+fn clean_call_scores_full_marks() {
+    let rules = RuleSet::default_rules();
+    let t = common::transcript(
+        "zh",
+        &[
+            (
+                Agent,
+                1.0,
+                4.0,
+                "您好，示例银行，工号1234，请问有什么可以帮您",
+            ),
+            (Customer, 10.0, 20.0, "我想查一下余额"),
+            (Agent, 50.0, 58.0, "感谢您的来电，再见"),
+        ],
+    );
+    let f = rules.scan(&t, 60.0);
+    assert!(f.is_empty(), "{f:?}");
+    let a = Audio::from_channels(
+        RATE,
+        vec![
+            tone(
+                60.0,
+                &[
+                    (1.0, 4.0),
+                    (5.0, 9.0),
+                    (12.0, 16.0),
+                    (18.0, 22.0),
+                    (25.0, 29.0),
+                    (31.0, 35.0),
+                    (37.0, 41.0),
+                    (43.0, 47.0),
+                    (50.0, 58.0),
+                ],
+            ),
+            tone(60.0, &[(10.0, 11.5)]),
+        ],
+    );
+    let cfg = tones_cfg();
+    let ac = analysis::analyze(&a, &analysis::source_levels(&a, &cfg), 0, "zh", &cfg);
+    let s = ScorecardConfig::default().score(&ac, Some(&f));
+    assert_eq!(s.score, 100.0, "{s:#?}");
+    assert!(s.pass && !s.auto_fail);
+}
+
+#[test]
+fn findings_and_acoustics_deduct_with_caps() {
+    let rules = RuleSet::default_rules();
+    let t = common::transcript(
+        "zh",
+        &[
+            (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
+            (Agent, 6.0, 9.0, "你听不懂吗？有完没完"), // two dismissive hits
+            (Agent, 40.0, 45.0, "你烦不烦"),           // a third: 3 × 20 capped at 40
+            (Agent, 50.0, 58.0, "好的"),               // no closing: minor
+        ],
+    );
+    let f = rules.scan(&t, 60.0);
+    let s = ScorecardConfig::default().score(&stereo(), Some(&f));
+    assert_eq!(lost(&s, "zh.forbidden.dismissive"), 40.0, "{s:#?}");
+    assert_eq!(lost(&s, "zh.required.closing"), 5.0);
+    assert_eq!(lost(&s, "acoustic.dead_air"), 3.0);
+    assert_eq!(lost(&s, "acoustic.talk_over"), 3.0);
+    assert_eq!(s.score, 100.0 - 40.0 - 5.0 - 3.0 - 3.0);
+    assert!(!s.pass);
+}
+
+#[test]
+fn auto_fail_rules_zero_the_score() {
+    let rules = RuleSet::default_rules();
+    let t = common::transcript(
+        "zh",
+        &[
+            (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
+            (Agent, 6.0, 9.0, "您的手机号是13812345678"),
+            (Agent, 50.0, 58.0, "再见"),
+        ],
+    );
+    let s = ScorecardConfig::default().score(&stereo(), Some(&rules.scan(&t, 60.0)));
+    assert_eq!((s.score, s.pass, s.auto_fail), (0.0, false, true));
+    assert!(
+        s.items
+            .iter()
+            .any(|i| i.item == "pii.readout" && i.status == ItemStatus::AutoFail)
+    );
+}
+
+#[test]
+fn mono_and_untranscribed_items_are_not_applicable() {
+    let a = Audio::from_channels(RATE, vec![tone(30.0, &[(1.0, 20.0)])]);
+    let cfg = tones_cfg();
+    let ac = analysis::analyze(&a, &analysis::source_levels(&a, &cfg), 0, "zh", &cfg);
+    let s = ScorecardConfig::default().score(&ac, None);
+    let na: Vec<&str> = s
+        .items
+        .iter()
+        .filter(|i| i.status == ItemStatus::NotApplicable)
+        .map(|i| i.item.as_str())
+        .collect();
+    assert_eq!(na, vec!["rules", "acoustic.agent"]);
+    assert_eq!(lost(&s, "acoustic.dead_air"), 3.0); // 20–30 s: nobody speaks, mono or not
+    assert_eq!(s.score, 97.0);
+}
+
+#[test]
+fn the_scorecard_is_configured_from_the_config_file() {
+    let c = Config::parse("[score]\npass_mark = 70.0\nauto_fail = []\n[score.rules.\"pii.readout\"]\npoints = 50.0\ncap = 50.0\n").unwrap();
+    let rules = RuleSet::default_rules();
+    let t = common::transcript(
+        "zh",
+        &[
+            (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
+            (Agent, 6.0, 9.0, "您的手机号是13812345678"),
+            (Agent, 50.0, 58.0, "再见"),
+        ],
+    );
+    let s = c.score.score(&stereo(), Some(&rules.scan(&t, 60.0)));
+    assert!(!s.auto_fail);
+    assert_eq!(lost(&s, "pii.readout"), 50.0);
+    assert_eq!(s.score, 100.0 - 50.0 - 3.0 - 3.0);
+    assert!(!s.pass);
+}
