@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod asr;
 pub mod audio;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod rules;

@@ -1,0 +1,150 @@
+//! The batch's input side: which calls, with which ids, in which shard.
+
+use std::path::Path;
+
+use callqa::batch::{self, UNKNOWN};
+use regex::Regex;
+
+fn touch(dir: &Path, rel: &str, bytes: &[u8]) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+#[test]
+fn a_directory_is_searched_recursively_for_audio_in_a_stable_order() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "2026-11-26/A017_c0002.wav", b"x");
+    touch(d.path(), "2026-11-26/A017_c0001.WAV", b"y");
+    touch(d.path(), "2026-11-27/B003_c0100.mp3", b"z");
+    touch(d.path(), "2026-11-27/notes.txt", b"not audio");
+    let re = Regex::new(r"^(?P<agent_id>[A-Z]\d+)_(?P<call_id>c\d+)\.").unwrap();
+    let calls = batch::list_calls(d.path(), Some(&re)).unwrap();
+    let ids: Vec<(&str, &str)> = calls
+        .iter()
+        .map(|c| (c.agent_id.as_str(), c.call_id.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![("A017", "c0001"), ("A017", "c0002"), ("B003", "c0100")]
+    );
+    // without a pattern: file stem as call id, agent unknown
+    let calls = batch::list_calls(d.path(), None).unwrap();
+    assert_eq!(calls[0].call_id, "A017_c0001");
+    assert_eq!(
+        (calls[0].agent_id.as_str(), calls[0].team.as_str()),
+        (UNKNOWN, UNKNOWN)
+    );
+}
+
+#[test]
+fn a_manifest_gives_ids_and_settings_and_reports_bad_rows_by_line() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "audio/1.wav", b"x");
+    touch(d.path(), "audio/2.wav", b"y");
+    let m = d.path().join("manifest.csv");
+    std::fs::write(
+        &m,
+        "path,call_id,agent_id,team,started_at,agent_channel,language\n\
+         audio/1.wav,C1,A9,north,2026-11-26T09:15:00+08:00,1,en\n\
+         audio/2.wav,,,,,,\n",
+    )
+    .unwrap();
+    let calls = batch::list_calls(&m, None).unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].path, d.path().join("audio/1.wav"));
+    assert_eq!(
+        (
+            calls[0].call_id.as_str(),
+            calls[0].agent_id.as_str(),
+            calls[0].team.as_str()
+        ),
+        ("C1", "A9", "north")
+    );
+    assert_eq!(
+        calls[0].started_at.as_deref(),
+        Some("2026-11-26T09:15:00+08:00")
+    );
+    assert_eq!(
+        (calls[0].agent_channel, calls[0].language.as_deref()),
+        (Some(1), Some("en"))
+    );
+    assert_eq!(
+        (calls[1].call_id.as_str(), calls[1].agent_id.as_str()),
+        ("2", UNKNOWN)
+    );
+
+    std::fs::write(&m, "path,agent_channel\naudio/1.wav,left\n").unwrap();
+    let e = batch::list_calls(&m, None).unwrap_err().to_string();
+    assert!(e.contains("manifest.csv") && e.contains("row 2"), "{e}");
+    let e = batch::list_calls(&d.path().join("missing.csv"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing.csv"), "{e}");
+}
+
+#[test]
+fn duplicate_call_ids_are_made_unique() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "a/call.wav", b"x");
+    touch(d.path(), "b/call.wav", b"y");
+    let calls = batch::list_calls(d.path(), None).unwrap();
+    assert_eq!(
+        calls.iter().map(|c| c.call_id.as_str()).collect::<Vec<_>>(),
+        vec!["call", "call#2"]
+    );
+}
+
+#[test]
+fn shards_partition_the_calls_deterministically() {
+    let d = tempfile::tempdir().unwrap();
+    for i in 0..200 {
+        touch(d.path(), &format!("c{i:03}.wav"), b"x");
+    }
+    let all = batch::list_calls(d.path(), None).unwrap();
+    let parts: Vec<Vec<String>> = (0..3)
+        .map(|i| {
+            batch::shard(all.clone(), i, 3)
+                .into_iter()
+                .map(|c| c.call_id)
+                .collect()
+        })
+        .collect();
+    let mut union: Vec<String> = parts.concat();
+    union.sort();
+    assert_eq!(
+        union,
+        all.iter().map(|c| c.call_id.clone()).collect::<Vec<_>>(),
+        "every call exactly once"
+    );
+    assert!(
+        parts.iter().all(|p| (40..=90).contains(&p.len())),
+        "{:?}",
+        parts.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        batch::shard(all.clone(), 1, 3).len(),
+        parts[1].len(),
+        "same split every time"
+    );
+}
+
+#[test]
+fn shard_arguments() {
+    assert_eq!(batch::parse_shard(Some("1/4"), None).unwrap(), (1, 4));
+    assert!(batch::parse_shard(Some("4/4"), None).is_err());
+    assert!(batch::parse_shard(Some("x"), None).is_err());
+    assert_eq!(batch::parse_shard(None, None).unwrap(), (0, 1));
+}
+
+#[test]
+fn content_hash_follows_bytes_not_names() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "a.wav", b"same bytes");
+    touch(d.path(), "b.wav", b"same bytes");
+    touch(d.path(), "c.wav", b"other bytes");
+    let h = |n: &str| batch::content_hash(&d.path().join(n)).unwrap();
+    assert_eq!(h("a.wav"), h("b.wav"));
+    assert_ne!(h("a.wav"), h("c.wav"));
+    assert_eq!(h("a.wav").len(), 32);
+}
