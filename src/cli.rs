@@ -8,12 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
-use crate::analysis::{self, Acoustics};
-use crate::asr::{self, Transcriber, Transcript};
+use crate::asr::{self, Transcriber};
 use crate::audio::{self, Audio, ChannelLevels, SourceInfo};
 use crate::config::Config;
-use crate::rules::{self, Finding, RuleSet};
-use crate::score::{CallScore, ItemStatus};
+use crate::pipeline::{self, CheckReport};
+use crate::rules::{self, RuleSet};
+use crate::score::ItemStatus;
 
 /// Where `make models` puts the converted Whisper base model.
 pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
@@ -208,81 +208,6 @@ fn import_ct2(dir: &Path, out: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `callqa check --json` output: the file, what it is, its acoustics and its transcript.
-#[derive(Debug, Serialize)]
-pub struct CheckReport {
-    pub path: PathBuf,
-    #[serde(flatten)]
-    pub source: SourceInfo,
-    pub duration_s: f64,
-    pub acoustics: Acoustics,
-    /// None when run without transcription.
-    pub transcript: Option<Transcript>,
-    /// Rule findings (empty without a transcript).
-    pub findings: Vec<Finding>,
-    pub rules_version: String,
-    pub score: CallScore,
-}
-
-/// Decode, resample, analyse and (with a model) transcribe one call: the stages a batch runs.
-pub fn check_file(
-    path: &Path,
-    transcriber: Option<&Transcriber>,
-    config: &Config,
-    rule_set: &RuleSet,
-    keep_raw_text: bool,
-) -> Result<CheckReport, String> {
-    let (asr_cfg, cfg) = (&config.asr, &config.analysis);
-    let decoded = audio::decode(path).map_err(|e| e.to_string())?;
-    let duration_s = decoded.duration_s();
-    if decoded.channels.len() > 1 && asr_cfg.agent_channel >= decoded.channels.len() {
-        return Err(format!(
-            "{}: agent channel {} does not exist ({} channels)",
-            path.display(),
-            asr_cfg.agent_channel,
-            decoded.channels.len()
-        ));
-    }
-    let levels = analysis::source_levels(&decoded, cfg);
-    let audio = audio::resample(decoded).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut acoustics = analysis::analyze(
-        &audio,
-        &levels,
-        asr_cfg.agent_channel,
-        &asr_cfg.language,
-        cfg,
-    );
-    let mut findings = Vec::new();
-    let transcript = match transcriber {
-        Some(t) => {
-            let mut tr = t
-                .transcribe(&audio, asr_cfg)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            analysis::apply_transcript(&mut acoustics, &tr, cfg);
-            // Rules read the raw digits (to find read-out numbers); outputs get them masked.
-            findings = rule_set.scan(&tr, duration_s);
-            if !keep_raw_text {
-                rules::redact_transcript(&mut tr);
-            }
-            Some(tr)
-        }
-        None => None,
-    };
-    let score = config
-        .score
-        .score(&acoustics, transcript.as_ref().map(|_| findings.as_slice()));
-    Ok(CheckReport {
-        path: path.to_path_buf(),
-        source: audio.source,
-        duration_s,
-        acoustics,
-        transcript,
-        findings,
-        rules_version: rule_set.version.clone(),
-        score,
-    })
-}
-
 fn check(
     file: &Path,
     model: Option<&Path>,
@@ -295,10 +220,11 @@ fn check(
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let report = match check_file(file, transcriber.as_ref(), cfg, rule_set, keep_raw_text) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let report =
+        match pipeline::check_file(file, transcriber.as_ref(), cfg, rule_set, keep_raw_text) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
     if json {
         println!("{}", serde_json::to_string(&report).expect("serialisable"));
     } else {

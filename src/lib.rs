@@ -10,5 +10,6 @@ pub mod audio;
 pub mod batch;
 pub mod cli;
 pub mod config;
+pub mod pipeline;
 pub mod rules;
 pub mod score;
