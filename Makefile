@@ -49,7 +49,8 @@ test: setup models
 demo: build datasets models
 	./target/release/callqa probe datasets/zh-thchs30/A2_0.wav tests/fixtures/mulaw_8k_stereo.wav
 	./target/release/callqa check datasets/zh-thchs30/A2_0.wav
-	./target/release/callqa check --lang en tests/fixtures/speech/en_agent.wav
+	./target/release/callqa rules default | sed 's/Example Bank/Blue River Bank/' > target/demo-rules.toml
+	./target/release/callqa check --lang en --rules target/demo-rules.toml tests/fixtures/speech/call_en_dismissive.wav
 
 bench: setup setup-media models
 	$(CARGO) bench --locked --bench audio_frontend
