@@ -11,17 +11,7 @@ const RATE: u32 = 16_000;
 
 /// A channel of `dur` seconds holding a 300 Hz tone of amplitude `amp` in each [start, end).
 fn channel(dur: f64, bursts: &[(f64, f64)], amp: f32) -> Vec<f32> {
-    let mut x = vec![0.0f32; (dur * f64::from(RATE)) as usize];
-    for &(s, e) in bursts {
-        let (a, b) = (
-            (s * f64::from(RATE)) as usize,
-            (e * f64::from(RATE)) as usize,
-        );
-        for (i, v) in x.iter_mut().enumerate().take(b).skip(a) {
-            *v = amp * (2.0 * std::f32::consts::PI * 300.0 * i as f32 / RATE as f32).sin();
-        }
-    }
-    x
+    common::tone_bursts(dur, bursts, amp)
 }
 
 fn call(channels: Vec<Vec<f32>>) -> Audio {

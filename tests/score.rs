@@ -12,17 +12,7 @@ use callqa::score::{ItemStatus, ScorecardConfig};
 const RATE: u32 = 16_000;
 
 fn tone(dur: f64, bursts: &[(f64, f64)]) -> Vec<f32> {
-    let mut x = vec![0.0f32; (dur * f64::from(RATE)) as usize];
-    for &(s, e) in bursts {
-        let (a, b) = (
-            (s * f64::from(RATE)) as usize,
-            (e * f64::from(RATE)) as usize,
-        );
-        for (i, v) in x.iter_mut().enumerate().take(b).skip(a) {
-            *v = 0.1 * (2.0 * std::f32::consts::PI * 300.0 * i as f32 / RATE as f32).sin();
-        }
-    }
-    x
+    common::tone_bursts(dur, bursts, 0.1)
 }
 
 /// 60 s stereo: agent talks over the customer once (at 6 s), one dead-air gap (20–40 s).

@@ -159,3 +159,16 @@ pub fn transcript(
             .collect(),
     }
 }
+
+/// A 16 kHz channel of `dur` seconds holding a 300 Hz tone of amplitude `amp` in each [start, end).
+pub fn tone_bursts(dur: f64, bursts: &[(f64, f64)], amp: f32) -> Vec<f32> {
+    let rate = 16_000.0;
+    let mut x = vec![0.0f32; (dur * rate) as usize];
+    for &(s, e) in bursts {
+        let (a, b) = ((s * rate) as usize, (e * rate) as usize);
+        for (i, v) in x.iter_mut().enumerate().take(b).skip(a) {
+            *v = amp * (2.0 * std::f32::consts::PI * 300.0 * i as f32 / rate as f32).sin();
+        }
+    }
+    x
+}
