@@ -346,3 +346,34 @@ fn a_number_split_between_segments_is_masked_in_both() {
     );
     assert_eq!(t.segments[0].raw_text, "您的号码是****");
 }
+
+#[test]
+fn findings_take_their_times_from_the_characters_when_known() {
+    let rules = RuleSet::default_rules();
+    let mut t = transcript(
+        "zh",
+        &[(Agent, 10.0, 20.0, "好的好的，你听不懂吗？我再说一遍")],
+    );
+    // one character every 0.5 s from 10.0 s
+    let n = t.segments[0].text.chars().count();
+    t.segments[0].char_times = (0..n)
+        .map(|i| (10.0 + 0.5 * i as f64, 10.5 + 0.5 * i as f64))
+        .collect();
+    let f: Vec<_> = rules
+        .scan(&t, 60.0)
+        .into_iter()
+        .filter(|f| f.kind == Kind::Forbidden)
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    // 你 is character 5 (12.5 s), 吗 character 9 (ends 15.0 s)
+    assert_eq!((f[0].start, f[0].end), (12.5, 15.0));
+    assert_eq!(f[0].matched_text, "你听不懂吗");
+    // without character times: the segment's bounds
+    t.segments[0].char_times.clear();
+    let f: Vec<_> = rules
+        .scan(&t, 60.0)
+        .into_iter()
+        .filter(|f| f.kind == Kind::Forbidden)
+        .collect();
+    assert_eq!((f[0].start, f[0].end), (10.0, 20.0));
+}

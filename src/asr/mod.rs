@@ -48,6 +48,10 @@ pub struct Segment {
     /// Mean probability of the segment's text tokens.
     pub avg_token_p: f32,
     pub no_speech_p: f32,
+    /// Start and end (s from call start) of each character of `raw_text`, from Whisper's token
+    /// timestamps; lets findings point at the words, not the whole segment. Empty if unknown.
+    #[serde(skip)]
+    pub char_times: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -194,6 +198,7 @@ impl Transcriber {
         params.set_print_special(false);
         params.set_print_timestamps(false);
         params.set_suppress_blank(true);
+        params.set_token_timestamps(true);
         match cfg.language.as_str() {
             "auto" => params.set_language(None),
             lang => params.set_language(Some(lang)),
@@ -218,15 +223,28 @@ impl Transcriber {
         let eot = self.ctx.token_eot();
         let region_end = offset_s + samples.len() as f64 / f64::from(TARGET_RATE);
         for seg in state.as_iter() {
-            let raw = seg.to_str_lossy().map_err(werr)?.trim().to_string();
+            let full = seg.to_str_lossy().map_err(werr)?.into_owned();
+            let raw = full.trim().to_string();
             if raw.is_empty() {
                 continue;
             }
-            let probs: Vec<f32> = (0..seg.n_tokens())
+            // Text tokens: their bytes make up the segment text, each with its times.
+            let mut pieces: Vec<(usize, f64, f64)> = Vec::new(); // (byte end, t0, t1)
+            let mut probs = Vec::new();
+            let mut bytes = 0;
+            for t in (0..seg.n_tokens())
                 .filter_map(|i| seg.get_token(i))
                 .filter(|t| t.token_id() < eot)
-                .map(|t| t.token_probability())
-                .collect();
+            {
+                let data = t.token_data();
+                bytes += t.to_bytes().map_or(0, <[u8]>::len);
+                let (t0, t1) = (
+                    offset_s + data.t0 as f64 / 100.0,
+                    offset_s + data.t1 as f64 / 100.0,
+                );
+                pieces.push((bytes, t0.min(region_end), t1.min(region_end)));
+                probs.push(t.token_probability());
+            }
             let avg_token_p = if probs.is_empty() {
                 0.0
             } else {
@@ -235,6 +253,20 @@ impl Transcriber {
             // whisper timestamps are centiseconds from the region start
             let start = (offset_s + seg.start_timestamp() as f64 / 100.0).min(region_end);
             let end = (offset_s + seg.end_timestamp() as f64 / 100.0).min(region_end);
+            let char_times = if bytes == full.len() {
+                let lead = full.len() - full.trim_start().len();
+                raw.char_indices()
+                    .map(|(b, _)| {
+                        let k = pieces
+                            .partition_point(|p| p.0 <= lead + b)
+                            .min(pieces.len() - 1);
+                        let (t0, t1) = (pieces[k].1, pieces[k].2);
+                        (t0.clamp(start, end), t1.clamp(start, end))
+                    })
+                    .collect()
+            } else {
+                Vec::new() // token bytes do not add up to the text: no per-character times
+            };
             out.push(Segment {
                 speaker,
                 start,
@@ -243,6 +275,7 @@ impl Transcriber {
                 raw_text: raw,
                 avg_token_p,
                 no_speech_p: seg.no_speech_probability(),
+                char_times,
             });
         }
         Ok(())

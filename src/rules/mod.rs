@@ -486,8 +486,19 @@ impl<'a> Stream<'a> {
             .get_or_init(|| self.chars.iter().map(|&c| matcher::sounds(c)).collect())
     }
 
+    /// Times and transcribed text of stream characters [start, end): from Whisper's token times
+    /// where the segment has them, else the segments' bounds.
     fn span(&self, start: usize, end: usize) -> (f64, f64, String) {
         let (a, b) = (self.seg_of[start], self.seg_of[end - 1]);
+        let char_time = |k: usize, i: usize| {
+            let seg = self.segs[k];
+            (seg.char_times.len() == seg.text.chars().count())
+                .then(|| seg.char_times.get(i))
+                .flatten()
+        };
+        let t_start = char_time(a, self.src[start]).map_or(self.segs[a].start, |t| t.0);
+        let t_end = char_time(b, self.src[end - 1]).map_or(self.segs[b].end, |t| t.1);
+        let (t_start, t_end) = (t_start, t_end.max(t_start));
         let mut text = String::new();
         for k in a..=b {
             let chars: Vec<char> = self.segs[k].text.chars().collect();
@@ -499,7 +510,7 @@ impl<'a> Stream<'a> {
             };
             text.extend(&chars[from.min(chars.len())..to.min(chars.len())]);
         }
-        (self.segs[a].start, self.segs[b].end, text)
+        (t_start, t_end, text)
     }
 
     fn text(&self, start: usize, end: usize) -> String {

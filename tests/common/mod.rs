@@ -155,6 +155,7 @@ pub fn transcript(
                 raw_text: text.into(),
                 avg_token_p: 1.0,
                 no_speech_p: 0.0,
+                char_times: Vec::new(),
             })
             .collect(),
     }
