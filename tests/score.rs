@@ -37,6 +37,19 @@ fn tones_cfg() -> AnalysisConfig {
     }
 }
 
+/// Findings of a call where the agent greets properly, then reads out a mobile number.
+fn pii_call_findings() -> Vec<callqa::rules::Finding> {
+    let t = common::transcript(
+        "zh",
+        &[
+            (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
+            (Agent, 6.0, 9.0, "您的手机号是13812345678"),
+            (Agent, 50.0, 58.0, "再见"),
+        ],
+    );
+    RuleSet::default_rules().scan(&t, 60.0)
+}
+
 fn lost(s: &callqa::score::CallScore, item: &str) -> f64 {
     s.items
         .iter()
@@ -113,16 +126,7 @@ fn findings_and_acoustics_deduct_with_caps() {
 
 #[test]
 fn auto_fail_rules_zero_the_score() {
-    let rules = RuleSet::default_rules();
-    let t = common::transcript(
-        "zh",
-        &[
-            (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
-            (Agent, 6.0, 9.0, "您的手机号是13812345678"),
-            (Agent, 50.0, 58.0, "再见"),
-        ],
-    );
-    let s = ScorecardConfig::default().score(&stereo(), Some(&rules.scan(&t, 60.0)));
+    let s = ScorecardConfig::default().score(&stereo(), Some(&pii_call_findings()));
     assert_eq!((s.score, s.pass, s.auto_fail), (0.0, false, true));
     assert!(
         s.items
@@ -151,16 +155,7 @@ fn mono_and_untranscribed_items_are_not_applicable() {
 #[test]
 fn the_scorecard_is_configured_from_the_config_file() {
     let c = Config::parse("[score]\npass_mark = 70.0\nauto_fail = []\n[score.rules.\"pii.readout\"]\npoints = 50.0\ncap = 50.0\n").unwrap();
-    let rules = RuleSet::default_rules();
-    let t = common::transcript(
-        "zh",
-        &[
-            (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
-            (Agent, 6.0, 9.0, "您的手机号是13812345678"),
-            (Agent, 50.0, 58.0, "再见"),
-        ],
-    );
-    let s = c.score.score(&stereo(), Some(&rules.scan(&t, 60.0)));
+    let s = c.score.score(&stereo(), Some(&pii_call_findings()));
     assert!(!s.auto_fail);
     assert_eq!(lost(&s, "pii.readout"), 50.0);
     assert_eq!(s.score, 100.0 - 50.0 - 3.0 - 3.0);
