@@ -9,7 +9,7 @@ BUILD_PKGS := cmake clang libclang-dev pkg-config
 # Media tools: only for regenerating fixtures and for the ffmpeg baseline in `make bench`.
 MEDIA_PKGS := sox ffmpeg espeak-ng
 
-.PHONY: help setup setup-media apt-pkgs build test demo bench models datasets fixtures clean
+.PHONY: help setup setup-media apt-pkgs build test test-deps demo bench models datasets fixtures clean
 
 help:
 	@echo "make demo      build and run callqa on the bundled recordings"
@@ -43,14 +43,21 @@ setup-media:
 build: setup
 	$(CARGO) build --release --locked
 
-test: setup models
+test: setup models test-deps
 	$(CARGO) test --locked
+
+# DuckDB (PyPI) reads the Parquet outputs back in the tests: a second, independent reader.
+DUCKDB := duckdb==2.0.1
+test-deps:
+	@python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install -q --root-user-action=ignore $(DUCKDB)
 
 demo: build datasets models
 	./target/release/callqa probe datasets/zh-thchs30/A2_0.wav tests/fixtures/mulaw_8k_stereo.wav
 	./target/release/callqa check datasets/zh-thchs30/A2_0.wav
 	./target/release/callqa rules default | sed 's/Example Bank/Blue River Bank/' > target/demo-rules.toml
 	./target/release/callqa check --lang en --rules target/demo-rules.toml tests/fixtures/speech/call_en_dismissive.wav
+	./target/release/callqa batch datasets/demo/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
+	./target/release/callqa report --out target/demo-dataset
 
 bench: setup setup-media models
 	$(CARGO) bench --locked --bench audio_frontend

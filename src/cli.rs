@@ -10,10 +10,13 @@ use serde::Serialize;
 
 use crate::asr::{self, Transcriber};
 use crate::audio::{self, Audio, ChannelLevels, SourceInfo};
+use crate::batch::{self, BatchOptions, BatchSummary, Progress};
 use crate::config::Config;
 use crate::pipeline::{self, CheckReport};
+use crate::report::{self, ReportFilter};
 use crate::rules::{self, RuleSet};
 use crate::score::ItemStatus;
+use crate::store;
 
 /// Where `make models` puts the converted Whisper base model.
 pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
@@ -83,6 +86,96 @@ pub enum Command {
     /// Rules files: check one, or print the shipped default.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Score every call in a directory or manifest CSV into a Parquet dataset (the nightly job).
+    ///
+    /// Resumable: a rerun skips calls already done with the same audio, configuration, rules
+    /// and model. Bad files become rows with status "error"; the batch goes on.
+    Batch {
+        /// Directory of recordings (searched recursively) or a manifest CSV
+        /// (path,call_id,agent_id,team,started_at,agent_channel,language; all but path optional).
+        input: PathBuf,
+        /// Dataset directory (created; a nightly run adds to it).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base.bin).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Acoustic measures and acoustic score items only: no transcription.
+        #[arg(long)]
+        no_asr: bool,
+        /// Calls processed at once (default: cores / 2, at least 1).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Whisper threads per call (default: cores / jobs).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Reprocess calls that are already done.
+        #[arg(long)]
+        force: bool,
+        /// Process shard i of n (e.g. 0/4). Default: $JOB_COMPLETION_INDEX or
+        /// $SLURM_ARRAY_TASK_ID with --shards N or $SLURM_ARRAY_TASK_COUNT; else everything.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Shard count when the index comes from the environment.
+        #[arg(long)]
+        shards: Option<usize>,
+        /// Regex with named groups agent_id, call_id, team, started_at applied to file names.
+        #[arg(long)]
+        pattern: Option<String>,
+        /// Keep phone, ID and card numbers in stored transcripts (default: masked).
+        #[arg(long)]
+        keep_raw_text: bool,
+        /// Write a call date's results every N calls (smaller: less lost work on a crash).
+        #[arg(long, default_value_t = 16)]
+        chunk_calls: usize,
+        /// No progress bar or log lines.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Re-apply rules, scorecard and analysis thresholds to a dataset without the audio.
+    Rescore {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Rebuild the agents table from every call in the dataset (after all shards finished).
+    Aggregate {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the agent table (worst first) and write a self-contained HTML report.
+    Report {
+        #[arg(long)]
+        out: PathBuf,
+        /// Only calls on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        /// Where to write the HTML report (default: OUT/report.html).
+        #[arg(long)]
+        html: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Run SQL over the dataset (tables: calls, findings, segments, agents) with polars.
+    Query {
+        #[arg(long)]
+        out: PathBuf,
+        sql: String,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +266,221 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Models(ModelsCommand::ImportCt2 { dir, out }) => import_ct2(&dir, &out),
+        Command::Batch {
+            input,
+            out,
+            config,
+            rules,
+            model,
+            no_asr,
+            jobs,
+            threads,
+            force,
+            shard,
+            shards,
+            pattern,
+            keep_raw_text,
+            chunk_calls,
+            quiet,
+        } => {
+            let (mut cfg, rule_set, rules_text) = match settings(config, rules) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let jobs = jobs.unwrap_or(batch::num_cores() / 2).max(1);
+            cfg.asr.threads = threads.unwrap_or(batch::num_cores() / jobs).max(1);
+            let pattern = match pattern.as_deref().map(regex::Regex::new).transpose() {
+                Ok(p) => p,
+                Err(e) => return fail(format!("--pattern: {e}")),
+            };
+            let shard = match batch::parse_shard(shard.as_deref(), shards) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let calls = match batch::list_calls(&input, pattern.as_ref()) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let transcriber = match (!no_asr)
+                .then(|| Transcriber::load(&model_path(model)))
+                .transpose()
+            {
+                Ok(t) => t,
+                Err(e) => return fail(e),
+            };
+            let opts = BatchOptions {
+                jobs,
+                force,
+                shard,
+                keep_raw_text,
+                chunk_calls,
+                progress: if quiet {
+                    Progress::Quiet
+                } else {
+                    Progress::for_stderr()
+                },
+                ..BatchOptions::new(&out)
+            };
+            match batch::run(
+                calls,
+                transcriber.as_ref(),
+                &cfg,
+                &rule_set,
+                &rules_text,
+                &opts,
+            ) {
+                Ok(s) => {
+                    print_batch_summary(&s, &out, shard);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::Rescore { out, config, rules } => {
+            let (cfg, rule_set, rules_text) = match settings(config, rules) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match batch::rescore(&out, &cfg, &rule_set, &rules_text) {
+                Ok(s) => {
+                    println!(
+                        "{}: rescored {} calls in {} parts with rules {}; {} scores changed",
+                        out.display(),
+                        s.calls,
+                        s.parts,
+                        rule_set.version,
+                        s.changed_score
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::Aggregate { out, config } => {
+            let cfg = match settings(config, None) {
+                Ok(s) => s.0,
+                Err(e) => return fail(e),
+            };
+            match store::agents::write_agents(&out, &cfg.aggregate) {
+                Ok(rows) => {
+                    println!(
+                        "{}: {} agent-month rows",
+                        out.join("agents").join("agents.parquet").display(),
+                        rows.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::Report {
+            out,
+            since,
+            team,
+            html,
+            config,
+        } => {
+            let cfg = match settings(config, None) {
+                Ok(s) => s.0,
+                Err(e) => return fail(e),
+            };
+            let filter = ReportFilter { since, team };
+            report(&out, &filter, html, &cfg)
+        }
+        Command::Query { out, sql, csv } => match store::query(&out, &sql) {
+            Ok(df) => {
+                if csv {
+                    print!("{}", store::to_csv(&df));
+                } else {
+                    println!("{df}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+    }
+}
+
+/// The configuration and rules of a run, and the rules text (part of the config hash).
+fn settings(
+    config: Option<PathBuf>,
+    rules: Option<PathBuf>,
+) -> Result<(Config, RuleSet, String), String> {
+    let cfg = config
+        .as_deref()
+        .map(Config::load)
+        .transpose()
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    match rules.or(cfg.rules.file.clone()) {
+        Some(path) => {
+            let set = RuleSet::load(&path).map_err(|e| e.to_string())?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok((cfg, set, text))
+        }
+        None => Ok((
+            cfg,
+            RuleSet::default_rules(),
+            rules::DEFAULT_RULES.to_string(),
+        )),
+    }
+}
+
+fn print_batch_summary(s: &BatchSummary, out: &Path, shard: (usize, usize)) {
+    let shard_note = if shard.1 > 1 {
+        format!(" (shard {}/{})", shard.0, shard.1)
+    } else {
+        String::new()
+    };
+    println!(
+        "{}: {} calls{shard_note}: {} scored, {} errors, {} already done; {:.2} h of audio in {:.1} s",
+        out.display(),
+        s.in_shard,
+        s.ok,
+        s.errors,
+        s.skipped,
+        s.audio_s / 3600.0,
+        s.wall_s
+    );
+    if s.repaired.orphans_removed + s.repaired.stale_rows_removed > 0 {
+        println!(
+            "repaired: {} files of an interrupted run removed, {} superseded rows removed",
+            s.repaired.orphans_removed, s.repaired.stale_rows_removed
+        );
+    }
+    let mut rows = s.agents.clone();
+    report::worst_first(&mut rows);
+    print!("{}", report::agent_table(&rows));
+}
+
+fn report(out: &Path, filter: &ReportFilter, html: Option<PathBuf>, cfg: &Config) -> ExitCode {
+    let stats: Vec<_> = match store::agents::load_stats(out) {
+        Ok(s) => s.into_iter().filter(|s| filter.keep(s)).collect(),
+        Err(e) => return fail(e),
+    };
+    if stats.is_empty() {
+        return fail(format!(
+            "{}: no calls{} (has a batch written here?)",
+            out.display(),
+            if filter.since.is_some() || filter.team.is_some() {
+                " match the filter"
+            } else {
+                ""
+            }
+        ));
+    }
+    let mut rows = store::agents::aggregate(&stats, &cfg.aggregate, false);
+    report::worst_first(&mut rows);
+    print!("{}", report::agent_table(&rows));
+    let path = html.unwrap_or_else(|| out.join("report.html"));
+    let page = report::html(&rows, &stats, filter, "callqa agent report");
+    match store::write_atomic(&path, page.as_bytes()) {
+        Ok(()) => {
+            println!("report: {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 

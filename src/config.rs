@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::AnalysisConfig;
 use crate::asr::AsrConfig;
 use crate::score::ScorecardConfig;
+use crate::store::agents::AggregateConfig;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -17,6 +18,7 @@ pub struct Config {
     pub analysis: AnalysisConfig,
     pub rules: RulesConfig,
     pub score: ScorecardConfig,
+    pub aggregate: AggregateConfig,
 }
 
 /// `[rules]`: which rules file to use (none: the shipped default rules).

@@ -11,5 +11,7 @@ pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod pipeline;
+pub mod report;
 pub mod rules;
 pub mod score;
+pub mod store;

@@ -87,7 +87,7 @@ pub enum Flag {
 }
 
 /// Measures of one channel's speaker.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpeakerMeasures {
     pub speaker: Speaker,
     pub channel: usize,
@@ -109,14 +109,14 @@ pub struct SpeakerMeasures {
 }
 
 /// One speaker starting to talk while the other already is, for at least `talk_over_s`.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct TalkOver {
     pub interrupter: Speaker,
     pub start: f64,
     pub end: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Acoustics {
     pub duration_s: f64,
     /// False on mono: one channel holds both parties, so per-speaker measures are not available.
@@ -203,6 +203,26 @@ pub fn analyze(
         })
         .collect();
 
+    speakers.sort_by_key(|s| s.speaker != Speaker::Agent);
+    let mut acoustics = Acoustics {
+        duration_s,
+        per_speaker: stereo,
+        speakers,
+        dead_air: Vec::new(),
+        dead_air_s: 0.0,
+        talk_over: Vec::new(),
+        agent_talk_over_count: 0,
+        customer_talk_over_count: 0,
+        agent_first_response_s: None,
+    };
+    judge_intervals(&mut acoustics, cfg);
+    acoustics
+}
+
+/// Dead air, talk-over and first response from the speakers' speech intervals and the
+/// thresholds; separate from VAD so that a rescore can re-apply new thresholds to stored speech.
+fn judge_intervals(a: &mut Acoustics, cfg: &AnalysisConfig) {
+    let (speakers, duration_s, stereo) = (&a.speakers, a.duration_s, a.per_speaker);
     let all_speech: Vec<Interval> = union(
         speakers
             .iter()
@@ -214,7 +234,7 @@ pub fn analyze(
         .filter(|g| g.len() >= cfg.dead_air_s)
         .collect();
     let talk_over = if stereo {
-        talk_overs(&speakers, cfg.talk_over_s)
+        talk_overs(speakers, cfg.talk_over_s)
     } else {
         Vec::new()
     };
@@ -223,17 +243,20 @@ pub fn analyze(
         .iter()
         .find(|s| s.speaker == Speaker::Agent)
         .and_then(|s| s.speech.first().map(|i| i.start));
-    speakers.sort_by_key(|s| s.speaker != Speaker::Agent);
-    Acoustics {
-        duration_s,
-        per_speaker: stereo,
-        dead_air_s: total(&dead_air),
-        dead_air,
-        agent_talk_over_count: count(Speaker::Agent),
-        customer_talk_over_count: count(Speaker::Customer),
-        talk_over,
-        speakers,
-        agent_first_response_s,
+    a.dead_air_s = total(&dead_air);
+    a.dead_air = dead_air;
+    a.agent_talk_over_count = count(Speaker::Agent);
+    a.customer_talk_over_count = count(Speaker::Customer);
+    a.talk_over = talk_over;
+    a.agent_first_response_s = agent_first_response_s;
+}
+
+/// Re-apply the thresholds of `cfg` to stored measures (a rescore): dead air, talk-over and
+/// every flag. VAD settings cannot be re-applied: they need the audio.
+pub fn rejudge(acoustics: &mut Acoustics, language: &str, cfg: &AnalysisConfig) {
+    judge_intervals(acoustics, cfg);
+    for m in &mut acoustics.speakers {
+        m.flags = flags(m, language, cfg);
     }
 }
 

@@ -149,12 +149,15 @@ pub fn shard(calls: Vec<CallInput>, index: usize, count: usize) -> Vec<CallInput
     }
     calls
         .into_iter()
-        .filter(|c| {
-            let h = blake3::hash(c.call_id.as_bytes());
-            (u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap()) % count as u64) as usize
-                == index
-        })
+        .filter(|c| shard_index(&c.call_id, count) == index)
         .collect()
+}
+
+/// Which of `count` shards a call id belongs to.
+pub fn shard_index(call_id: &str, count: usize) -> usize {
+    let h = blake3::hash(call_id.as_bytes());
+    (u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes")) % count.max(1) as u64)
+        as usize
 }
 
 /// `--shard i/n`, or the orchestrator's index: JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or

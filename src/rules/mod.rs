@@ -177,7 +177,7 @@ pub enum RulesError {
 }
 
 /// What a rule found: a violation (forbidden, pii) or a missing requirement (required).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
     pub rule_id: String,
     pub kind: Kind,

@@ -1,0 +1,415 @@
+//! The batch runner: every call of this shard through `pipeline::check_file` in parallel, results
+//! written in small atomic chunks per call date, so a killed run loses only unwritten work and a
+//! rerun skips what is done.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::{BatchError, CallInput, content_hash, shard_index};
+use crate::asr::Transcriber;
+use crate::config::Config;
+use crate::pipeline::{self, CheckReport};
+use crate::rules::RuleSet;
+use crate::store::{self, CallRows, Repair, RunInfo, agents::AgentRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A progress bar (files, audio hours, ETA): for a terminal.
+    Bar,
+    /// One log line per call on stderr: for cron, CI and log collectors.
+    Lines,
+    Quiet,
+}
+
+impl Progress {
+    pub fn for_stderr() -> Self {
+        if std::io::stderr().is_terminal() {
+            Progress::Bar
+        } else {
+            Progress::Lines
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub out: PathBuf,
+    /// Calls processed at once; whisper threads per call = cores / jobs unless set in config.
+    pub jobs: usize,
+    /// Reprocess calls already done with the same input, configuration, rules and model.
+    pub force: bool,
+    pub shard: (usize, usize),
+    pub keep_raw_text: bool,
+    /// A call date's results are written once this many are ready…
+    pub chunk_calls: usize,
+    /// …or once the oldest of them waited this long.
+    pub chunk_wait: Duration,
+    pub progress: Progress,
+}
+
+impl BatchOptions {
+    pub fn new(out: &Path) -> Self {
+        BatchOptions {
+            out: out.to_path_buf(),
+            jobs: 1,
+            force: false,
+            shard: (0, 1),
+            keep_raw_text: false,
+            chunk_calls: 16,
+            chunk_wait: Duration::from_secs(60),
+            progress: Progress::Quiet,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct BatchSummary {
+    pub in_shard: usize,
+    pub skipped: usize,
+    pub ok: usize,
+    pub errors: usize,
+    pub audio_s: f64,
+    pub wall_s: f64,
+    pub repaired: Repair,
+    pub agents: Vec<AgentRow>,
+}
+
+/// Hashes of what decides a call's result, for the resume key and the rows.
+pub fn config_hashes(config: &Config, rules_text: &str) -> (String, String) {
+    let h = |parts: &[&str]| {
+        let mut h = blake3::Hasher::new();
+        for p in parts {
+            h.update(p.as_bytes());
+            h.update(b"\0");
+        }
+        h.finalize().to_hex()[..16].to_string()
+    };
+    let t = |v: &dyn erased::Toml| v.toml();
+    // thread counts change speed, not results
+    let mut asr_cfg = config.asr.clone();
+    asr_cfg.threads = 0;
+    let asr = h(&[&t(&asr_cfg), &t(&config.analysis.vad)]);
+    let all = h(&[&asr, &t(&config.analysis), &t(&config.score), rules_text]);
+    (all, asr)
+}
+
+mod erased {
+    pub trait Toml {
+        fn toml(&self) -> String;
+    }
+    impl<T: serde::Serialize> Toml for T {
+        fn toml(&self) -> String {
+            toml::to_string(self).expect("config serialises")
+        }
+    }
+}
+
+/// Run the batch over `calls` (already listed; this function takes the shard's share).
+pub fn run(
+    calls: Vec<CallInput>,
+    transcriber: Option<&Transcriber>,
+    config: &Config,
+    rule_set: &RuleSet,
+    rules_text: &str,
+    opts: &BatchOptions,
+) -> Result<BatchSummary, BatchError> {
+    let started = Instant::now();
+    let store_err = |e: store::StoreError| BatchError::Output(e.to_string());
+    let (index, count) = opts.shard;
+    let tag = format!("s{index}of{count}");
+    let mine = |id: &str| shard_index(id, count) == index;
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| BatchError::Output(format!("{}: {e}", opts.out.display())))?;
+    let mut summary = BatchSummary {
+        repaired: store::repair(&opts.out, &tag, mine).map_err(store_err)?,
+        ..Default::default()
+    };
+    let done = store::done_calls(&opts.out).map_err(store_err)?;
+    let (config_hash, asr_config_hash) = config_hashes(config, rules_text);
+    let model_id = transcriber.map_or("none".to_string(), |t| t.model_id().to_string());
+    let run = RunInfo {
+        run_id: run_id(),
+        model_id,
+        config_hash,
+        asr_config_hash,
+        rules_version: rule_set.version.clone(),
+        raw_text: opts.keep_raw_text,
+    };
+
+    let calls = super::shard(calls, index, count);
+    summary.in_shard = calls.len();
+    let hashed: Vec<(CallInput, String, String)> = calls
+        .into_par_iter()
+        .map(|c| {
+            let hash = content_hash(&c.path).unwrap_or_default();
+            let key = store::resume_key(
+                &input_key(&hash, &c),
+                &run.config_hash,
+                &run.model_id,
+                &run.rules_version,
+            );
+            (c, hash, key)
+        })
+        .collect();
+    let todo: Vec<(CallInput, String)> = hashed
+        .into_iter()
+        .filter(|(c, hash, key)| {
+            // an unreadable file (no hash) is always retried: it may be readable now
+            opts.force || hash.is_empty() || done.get(&c.call_id).is_none_or(|d| &d.key != key)
+        })
+        .map(|(c, hash, _)| (c, hash))
+        .collect();
+    summary.skipped = summary.in_shard - todo.len();
+
+    let jobs = opts.jobs.max(1);
+    let cfg = config;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| BatchError::Output(format!("thread pool: {e}")))?;
+    let bar = progress_bar(opts.progress, todo.len());
+    let (tx, rx) = mpsc::channel::<(CallRows, f64)>();
+    let mut writer = ChunkWriter::new(&opts.out, &run.run_id, &tag, opts);
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            pool.install(|| {
+                todo.par_iter().for_each_with(tx, |tx, (call, hash)| {
+                    let rows = process(call, hash, transcriber, cfg, rule_set, &run, opts);
+                    let _ = tx.send(rows);
+                });
+            })
+        });
+        let mut n = 0usize;
+        loop {
+            match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok((rows, audio_s)) => {
+                    n += 1;
+                    summary.audio_s += audio_s;
+                    if rows.call.status == "ok" {
+                        summary.ok += 1;
+                    } else {
+                        summary.errors += 1;
+                    }
+                    report_call(
+                        opts.progress,
+                        bar.as_ref(),
+                        n,
+                        todo.len(),
+                        &rows,
+                        summary.audio_s,
+                    );
+                    writer.push(rows)?;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            writer.flush_due(false)?;
+        }
+        writer.flush_due(true)
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    result.map_err(store_err)?;
+    // a reprocessed call now has two rows: keep the new one
+    let again = store::repair(&opts.out, &tag, mine).map_err(store_err)?;
+    summary.repaired.stale_rows_removed += again.stale_rows_removed;
+    summary.agents =
+        store::agents::write_agents(&opts.out, &config.aggregate).map_err(store_err)?;
+    summary.wall_s = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// One call through the pipeline; a panic inside a stage becomes an error row, not a dead batch.
+fn process(
+    call: &CallInput,
+    hash: &str,
+    transcriber: Option<&Transcriber>,
+    base: &Config,
+    rule_set: &RuleSet,
+    run: &RunInfo,
+    opts: &BatchOptions,
+) -> (CallRows, f64) {
+    let mut cfg = base.clone();
+    if let Some(ch) = call.agent_channel {
+        cfg.asr.agent_channel = ch;
+    }
+    if let Some(lang) = &call.language {
+        cfg.asr.language = lang.clone();
+    }
+    let result: Result<CheckReport, String> = if hash.is_empty() {
+        Err(match std::fs::File::open(&call.path) {
+            Err(e) => format!("{}: cannot read: {e}", call.path.display()),
+            Ok(_) => format!("{}: cannot read", call.path.display()),
+        })
+    } else {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pipeline::check_file(&call.path, transcriber, &cfg, rule_set, opts.keep_raw_text)
+        }))
+        .unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| p.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            Err(format!("{}: internal error: {msg}", call.path.display()))
+        })
+    };
+    let audio_s = result.as_ref().map_or(0.0, |r| r.duration_s);
+    let date = call_date(call);
+    let mut rows = store::tables::call_rows(call, hash, &date, &result, run, &now_iso());
+    rows.call.input_key = input_key(hash, call);
+    (rows, audio_s)
+}
+
+/// What the call's result depends on besides the configuration: the file's bytes and the
+/// manifest's per-call agent channel and language.
+fn input_key(content_hash: &str, call: &CallInput) -> String {
+    if call.agent_channel.is_none() && call.language.is_none() {
+        return content_hash.to_string();
+    }
+    let extra = format!(
+        "{content_hash}/{:?}/{:?}",
+        call.agent_channel, call.language
+    );
+    blake3::hash(extra.as_bytes()).to_hex()[..32].to_string()
+}
+
+/// Buffers finished calls per call date and writes each date's buffer as one chunk.
+struct ChunkWriter<'a> {
+    out: &'a Path,
+    prefix: String,
+    seq: usize,
+    chunk_calls: usize,
+    chunk_wait: Duration,
+    pending: HashMap<String, (Instant, Vec<CallRows>)>,
+}
+
+impl<'a> ChunkWriter<'a> {
+    fn new(out: &'a Path, run_id: &str, tag: &str, opts: &BatchOptions) -> Self {
+        ChunkWriter {
+            out,
+            prefix: format!("part-{run_id}-{tag}"),
+            seq: 0,
+            chunk_calls: opts.chunk_calls.max(1),
+            chunk_wait: opts.chunk_wait,
+            pending: HashMap::new(),
+        }
+    }
+
+    fn push(&mut self, rows: CallRows) -> Result<(), store::StoreError> {
+        let date = rows.call.call_date.clone();
+        self.pending
+            .entry(date)
+            .or_insert_with(|| (Instant::now(), Vec::new()))
+            .1
+            .push(rows);
+        self.flush_due(false)
+    }
+
+    fn flush_due(&mut self, all: bool) -> Result<(), store::StoreError> {
+        let due: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, (t, v))| {
+                all || v.len() >= self.chunk_calls || t.elapsed() >= self.chunk_wait
+            })
+            .map(|(d, _)| d.clone())
+            .collect();
+        for date in due {
+            let (_, rows) = self.pending.remove(&date).expect("listed");
+            let part = format!("{}-{:05}", self.prefix, self.seq);
+            self.seq += 1;
+            store::write_chunk(self.out, &date, &part, &rows)?;
+        }
+        Ok(())
+    }
+}
+
+fn progress_bar(p: Progress, n: usize) -> Option<indicatif::ProgressBar> {
+    (p == Progress::Bar).then(|| {
+        let bar = indicatif::ProgressBar::new(n as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} calls  {msg}  elapsed {elapsed}  ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    })
+}
+
+fn report_call(
+    p: Progress,
+    bar: Option<&indicatif::ProgressBar>,
+    n: usize,
+    total: usize,
+    rows: &CallRows,
+    audio_s: f64,
+) {
+    let c = &rows.call;
+    match p {
+        Progress::Bar => {
+            if let Some(b) = bar {
+                b.set_message(format!("{:.2} h audio", audio_s / 3600.0));
+                b.inc(1);
+            }
+        }
+        Progress::Lines => {
+            let what = match (&c.error, c.score) {
+                (Some(e), _) => format!("error: {e}"),
+                (None, Some(s)) => format!(
+                    "score {s:.0} {}",
+                    if c.pass == Some(true) { "pass" } else { "FAIL" }
+                ),
+                _ => String::new(),
+            };
+            eprintln!(
+                "callqa: [{n}/{total}] {} (agent {}) {:.1} s: {what}",
+                c.call_id,
+                c.agent_id,
+                c.duration_s.unwrap_or(0.0)
+            );
+        }
+        Progress::Quiet => {}
+    }
+}
+
+pub fn num_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The call date that partitions the outputs: the manifest's `started_at`, else the file's
+/// modification time (recorders write the file when the call ends), else today (UTC).
+pub fn call_date(call: &CallInput) -> String {
+    if let Some(d) = call.started_at.as_deref().and_then(|s| s.get(..10))
+        && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
+    {
+        return d.to_string();
+    }
+    let t = std::fs::metadata(&call.path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| std::time::SystemTime::now());
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn now_iso() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn run_id() -> String {
+    format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ"),
+        std::process::id()
+    )
+}

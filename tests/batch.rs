@@ -1,0 +1,722 @@
+//! The nightly batch end to end: real recordings, the real Whisper model, Parquet read back.
+//! One clean run over a labelled manifest is shared by the tests that compare against it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use callqa::store;
+use common::{callqa, fixture, model_path, repo};
+use polars::prelude::*;
+
+const AGENTS: [&str; 4] = ["A01", "A02", "B07", "B09"];
+
+/// 10 Mandarin calls (the 7 THCHS-30 clips, 3 of them twice, under different ids) over two days and two
+/// teams, plus the English stereo call with a dismissive phrase.
+fn manifest(dir: &Path) -> PathBuf {
+    let mut csv = String::from("path,call_id,agent_id,team,started_at,language\n");
+    for k in 0..10 {
+        let clip = repo(&format!("datasets/zh-thchs30/A2_{}.wav", k % 7));
+        let agent = AGENTS[k % 4];
+        let team = if agent.starts_with('A') {
+            "north"
+        } else {
+            "south"
+        };
+        let day = 25 + (k / 7);
+        csv += &format!(
+            "{},zh{k:02},{agent},{team},2026-11-{day}T09:{k:02}:00+08:00,zh\n",
+            clip.display()
+        );
+    }
+    csv += &format!(
+        "{},en01,A01,north,2026-11-26T10:00:00Z,en\n",
+        fixture("speech/call_en_dismissive.wav").display()
+    );
+    let path = dir.join("manifest.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+struct Clean {
+    _dir: tempfile::TempDir,
+    manifest: PathBuf,
+    out: PathBuf,
+    stdout: String,
+}
+
+/// The reference: one unsharded, uninterrupted run.
+fn clean() -> &'static Clean {
+    static CLEAN: OnceLock<Clean> = OnceLock::new();
+    CLEAN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = manifest(dir.path());
+        let out = dir.path().join("clean");
+        let (code, stdout, stderr) = batch(&manifest, &out, &[]);
+        assert_eq!(code, 0, "{stderr}");
+        Clean {
+            _dir: dir,
+            manifest,
+            out,
+            stdout,
+        }
+    })
+}
+
+fn batch(input: &Path, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let model = model_path();
+    let mut args = vec![
+        "batch",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+        // tests run two at a time on two cores: one Whisper thread each, no oversubscription
+        "--threads",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    callqa(&args)
+}
+
+fn sql(out: &Path, q: &str) -> DataFrame {
+    store::query(out, q).unwrap_or_else(|e| panic!("{q}: {e}"))
+}
+
+fn str_col(df: &DataFrame, name: &str) -> Vec<String> {
+    store::strings(df, name)
+        .into_iter()
+        .map(|v| v.unwrap_or_default())
+        .collect()
+}
+
+fn f64_col(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    store::floats(df, name)
+}
+
+/// Everything a call produced, as sortable text: its calls row's results, findings, segments.
+fn dataset_fingerprint(out: &Path) -> Vec<String> {
+    let calls = sql(
+        out,
+        "SELECT call_id, status, score, finding_count, agent_id, call_date FROM calls ORDER BY call_id",
+    );
+    let mut rows: Vec<String> = (0..calls.height())
+        .map(|i| {
+            format!(
+                "call {} {} {:?} {:?} {} {:?}",
+                str_col(&calls, "call_id")[i],
+                str_col(&calls, "status")[i],
+                f64_col(&calls, "score")[i],
+                f64_col(&calls, "finding_count")[i],
+                str_col(&calls, "agent_id")[i],
+                calls
+                    .column("call_date")
+                    .unwrap()
+                    .get(i)
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let f = sql(out, "SELECT call_id, rule_id, start_s FROM findings");
+    for i in 0..f.height() {
+        rows.push(format!(
+            "finding {} {} {:.2}",
+            str_col(&f, "call_id")[i],
+            str_col(&f, "rule_id")[i],
+            f64_col(&f, "start_s")[i].unwrap()
+        ));
+    }
+    let s = sql(out, "SELECT call_id, speaker, start_s, text FROM segments");
+    for i in 0..s.height() {
+        rows.push(format!(
+            "segment {} {} {:.2} {}",
+            str_col(&s, "call_id")[i],
+            str_col(&s, "speaker")[i],
+            f64_col(&s, "start_s")[i].unwrap(),
+            str_col(&s, "text")[i]
+        ));
+    }
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_clean_run_scores_every_call_and_writes_all_tables() {
+    let c = clean();
+    let calls = sql(&c.out, "SELECT * FROM calls ORDER BY call_id");
+    assert_eq!(calls.height(), 11);
+    assert!(str_col(&calls, "status").iter().all(|s| s == "ok"));
+    assert!(f64_col(&calls, "score").iter().all(|s| s.is_some()));
+    // Hive partitions by call date, typed as a date by the reader
+    assert_eq!(calls.column("call_date").unwrap().dtype(), &DataType::Date);
+    let dates = sql(&c.out, "SELECT DISTINCT call_date FROM calls");
+    assert_eq!(dates.height(), 2);
+    for d in ["2026-11-25", "2026-11-26"] {
+        assert!(c.out.join(format!("calls/call_date={d}")).is_dir());
+    }
+    // the English call: the dismissive phrase and the missing closing, at their times
+    let f = sql(
+        &c.out,
+        "SELECT rule_id, start_s, speaker FROM findings WHERE call_id = 'en01' ORDER BY start_s",
+    );
+    let rules = str_col(&f, "rule_id");
+    assert!(
+        rules.iter().any(|r| r.starts_with("en.forbidden")),
+        "{rules:?}"
+    );
+    assert!(rules.iter().any(|r| r.contains("closing")), "{rules:?}");
+    // every Mandarin call has transcript segments, redacted by default
+    let s = sql(
+        &c.out,
+        "SELECT call_id, count(*) AS n, min(CAST(redacted AS INT)) AS r FROM segments GROUP BY call_id",
+    );
+    assert_eq!(s.height(), 11);
+    assert!(f64_col(&s, "r").iter().all(|r| *r == Some(1.0)));
+    // the agent table is printed, one line per agent plus the header
+    assert_eq!(
+        c.stdout
+            .lines()
+            .filter(|l| l.starts_with(['A', 'B']))
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn bad_files_become_error_rows_and_every_good_call_is_still_scored() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let bad: Vec<String> = std::fs::read_dir(fixture("bad"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for name in &bad {
+        std::fs::copy(fixture("bad").join(name), input.join(format!("bad_{name}"))).unwrap();
+    }
+    for k in [0, 3] {
+        std::fs::copy(
+            repo(&format!("datasets/zh-thchs30/A2_{k}.wav")),
+            input.join(format!("good_{k}.wav")),
+        )
+        .unwrap();
+    }
+    std::fs::copy(fixture("mulaw_8k_stereo.wav"), input.join("good_tones.wav")).unwrap();
+    let out = d.path().join("out");
+    let (code, stdout, stderr) = batch(&input, &out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("3 scored"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} errors", bad.len())),
+        "{stdout}"
+    );
+    let calls = sql(
+        &out,
+        "SELECT call_id, path, status, error, score FROM calls ORDER BY call_id",
+    );
+    assert_eq!(calls.height(), bad.len() + 3);
+    let (ids, paths, status, errors) = (
+        str_col(&calls, "call_id"),
+        str_col(&calls, "path"),
+        str_col(&calls, "status"),
+        str_col(&calls, "error"),
+    );
+    for i in 0..calls.height() {
+        if ids[i].starts_with("bad_") {
+            assert_eq!(status[i], "error", "{}", ids[i]);
+            // the message names the file and says what is wrong
+            let cause = errors[i].strip_prefix(&format!("{}: ", paths[i]));
+            assert!(
+                cause.is_some_and(|c| c.len() > 5),
+                "{}: {}",
+                ids[i],
+                errors[i]
+            );
+        } else {
+            assert_eq!(status[i], "ok", "{}: {}", ids[i], errors[i]);
+            assert!(f64_col(&calls, "score")[i].is_some());
+        }
+    }
+    // a rerun finds everything done: nothing processed, nothing duplicated
+    let (code, stdout, _) = batch(&input, &out, &[]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains(&format!("{} already done", bad.len() + 3)),
+        "{stdout}"
+    );
+    assert_eq!(sql(&out, "SELECT * FROM calls").height(), bad.len() + 3);
+}
+
+#[test]
+fn a_killed_batch_resumes_without_lost_or_duplicated_rows() {
+    let c = clean();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let model = model_path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(["batch", c.manifest.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .args([
+            "--model",
+            model.to_str().unwrap(),
+            "--quiet",
+            "--threads",
+            "1",
+        ])
+        .args(["--chunk-calls", "2"])
+        .spawn()
+        .unwrap();
+    // kill -9 once some chunks are committed and before the run can finish
+    let t0 = Instant::now();
+    loop {
+        let n = store::parts(&out, "calls").map_or(0, |p| p.len());
+        if n >= 2 || t0.elapsed() > Duration::from_secs(600) {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("batch ended before it could be killed: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = sql(&out, "SELECT call_id FROM calls").height();
+    assert!(partial > 0 && partial < 11, "killed after {partial} calls");
+
+    let (code, stdout, stderr) = batch(&c.manifest, &out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("{partial} already done")),
+        "{stdout}"
+    );
+    assert_eq!(dataset_fingerprint(&out), dataset_fingerprint(&c.out));
+}
+
+#[test]
+fn two_shards_together_equal_one_unsharded_run() {
+    let c = clean();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    // run both shards at once into one dataset, as a Kubernetes Indexed Job would
+    let model = model_path();
+    let spawn = |index: &str| {
+        Command::new(env!("CARGO_BIN_EXE_callqa"))
+            .args(["batch", c.manifest.to_str().unwrap(), "--out"])
+            .arg(&out)
+            .args([
+                "--model",
+                model.to_str().unwrap(),
+                "--quiet",
+                "--shards",
+                "2",
+            ])
+            .args(["--threads", "1"])
+            .env("JOB_COMPLETION_INDEX", index)
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| spawn("0"));
+        let b = s.spawn(|| spawn("1"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a.status.success() && b.status.success());
+    let said = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(said(&a).contains("(shard 0/2)") && said(&b).contains("(shard 1/2)"));
+    assert_eq!(dataset_fingerprint(&out), dataset_fingerprint(&c.out));
+    // both shards wrote their own part files
+    let parts = store::parts(&out, "calls").unwrap();
+    assert!(parts.iter().any(|p| p.name.contains("s0of2")));
+    assert!(parts.iter().any(|p| p.name.contains("s1of2")));
+}
+
+#[test]
+fn the_agents_table_agrees_with_an_independent_recompute_from_calls() {
+    let c = clean();
+    // polars' own group-by over the calls table, against callqa's aggregation
+    let calls = store::scan(&c.out, "calls").unwrap();
+    let expected = calls
+        .filter(col("status").eq(lit("ok")))
+        .with_column(
+            col("call_date")
+                .cast(DataType::String)
+                .str()
+                .slice(lit(0), lit(7))
+                .alias("period"),
+        )
+        .group_by([col("agent_id"), col("team"), col("period")])
+        .agg([
+            len().alias("calls"),
+            col("score").mean().alias("mean"),
+            col("score").median().alias("median"),
+            col("score")
+                .quantile(lit(0.1), QuantileMethod::Linear)
+                .alias("p10"),
+            col("score").std(1).alias("sd"),
+            col("pass")
+                .not()
+                .cast(DataType::Float64)
+                .mean()
+                .alias("fail_rate"),
+            col("finding_count").sum().alias("findings"),
+        ])
+        .sort(["agent_id", "team", "period"], Default::default())
+        .collect()
+        .unwrap();
+    let agents = store::read_parquet(&c.out.join("agents/agents.parquet")).unwrap();
+    assert_eq!(agents.height(), expected.height());
+    assert_eq!(str_col(&agents, "agent_id"), str_col(&expected, "agent_id"));
+    assert_eq!(str_col(&agents, "period"), str_col(&expected, "period"));
+    let close = |a: &[Option<f64>], b: &[Option<f64>], what: &str| {
+        for (x, y) in a.iter().zip(b) {
+            match (x, y) {
+                (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9, "{what}: {x} vs {y}"),
+                _ => assert_eq!(x, y, "{what}"),
+            }
+        }
+    };
+    close(
+        &f64_col(&agents, "calls"),
+        &f64_col(&expected, "calls"),
+        "calls",
+    );
+    close(
+        &f64_col(&agents, "mean_score"),
+        &f64_col(&expected, "mean"),
+        "mean",
+    );
+    close(
+        &f64_col(&agents, "median_score"),
+        &f64_col(&expected, "median"),
+        "median",
+    );
+    close(
+        &f64_col(&agents, "p10_score"),
+        &f64_col(&expected, "p10"),
+        "p10",
+    );
+    close(
+        &f64_col(&agents, "sd_score"),
+        &f64_col(&expected, "sd"),
+        "sd",
+    );
+    close(
+        &f64_col(&agents, "fail_rate"),
+        &f64_col(&expected, "fail_rate"),
+        "fail rate",
+    );
+    close(
+        &f64_col(&agents, "findings_total"),
+        &f64_col(&expected, "findings"),
+        "findings",
+    );
+    // the 95% interval: mean ± t(0.975, n−1)·sd/√n, t from a printed table
+    let t = |df: usize| [12.706, 4.303, 3.182, 2.776, 2.571][df - 1];
+    let (n, m, sd) = (
+        f64_col(&agents, "calls"),
+        f64_col(&agents, "mean_score"),
+        f64_col(&agents, "sd_score"),
+    );
+    for i in 0..agents.height() {
+        let n = n[i].unwrap() as usize;
+        let hi = f64_col(&agents, "ci95_high")[i];
+        if n >= 2 {
+            let h = t(n - 1) * sd[i].unwrap() / (n as f64).sqrt();
+            assert!((hi.unwrap() - (m[i].unwrap() + h)).abs() < 1e-9);
+        } else {
+            assert_eq!(hi, None);
+        }
+        // under the default minimum of 10 calls, every row is low evidence
+        assert_eq!(
+            agents
+                .column("low_evidence")
+                .unwrap()
+                .bool()
+                .unwrap()
+                .get(i),
+            Some(true)
+        );
+    }
+    // findings by rule add up to the total
+    let by_rule = str_col(&agents, "findings_by_rule");
+    let totals = f64_col(&agents, "findings_total");
+    for (j, t) in by_rule.iter().zip(totals) {
+        let m: BTreeMap<String, f64> = serde_json::from_str(j).unwrap();
+        assert_eq!(Some(m.values().sum::<f64>()), t);
+    }
+}
+
+#[test]
+fn check_prints_what_the_batch_stored_for_that_call() {
+    let c = clean();
+    let model = model_path();
+    let (code, json, err) = callqa(&[
+        "check",
+        fixture("speech/call_en_dismissive.wav").to_str().unwrap(),
+        "--lang",
+        "en",
+        "--json",
+        "--threads",
+        "1",
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let row = sql(
+        &c.out,
+        "SELECT score, pass, finding_count FROM calls WHERE call_id = 'en01'",
+    );
+    assert_eq!(v["score"]["score"].as_f64(), f64_col(&row, "score")[0]);
+    assert_eq!(
+        v["findings"].as_array().unwrap().len() as f64,
+        f64_col(&row, "finding_count")[0].unwrap()
+    );
+    let f = sql(
+        &c.out,
+        "SELECT rule_id, start_s, end_s FROM findings WHERE call_id = 'en01' ORDER BY start_s, rule_id",
+    );
+    let mut from_check: Vec<(String, f64, f64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["start"].as_f64().unwrap(),
+                f["end"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    from_check.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let stored: Vec<(String, f64, f64)> = (0..f.height())
+        .map(|i| {
+            (
+                str_col(&f, "rule_id")[i].clone(),
+                f64_col(&f, "start_s")[i].unwrap(),
+                f64_col(&f, "end_s")[i].unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(from_check, stored);
+    let s = sql(
+        &c.out,
+        "SELECT text FROM segments WHERE call_id = 'en01' ORDER BY start_s, speaker",
+    );
+    let texts: Vec<&str> = v["transcript"]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, str_col(&s, "text"));
+}
+
+#[test]
+fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
+    let c = clean();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    copy_dir(&c.out, &out);
+    // a stricter scorecard and a rule that one stored English call breaks
+    let rules = d.path().join("rules.toml");
+    let text = callqa(&["rules", "default"])
+        .1
+        .replace("version = \"", "version = \"stricter-")
+        + "\n[[rules]]\nid = \"en.forbidden.test_phrase\"\nkind = \"forbidden\"\nlanguage = \"en\"\n\
+         severity = \"major\"\nspeaker = \"agent\"\nmatch = \"exact\"\nphrases = [\"thank you\"]\n";
+    std::fs::write(&rules, text).unwrap();
+    let config = d.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[score]\npass_mark = 99\n[score.dead_air]\npoints = 50\ncap = 50\n",
+    )
+    .unwrap();
+    let before = sql(
+        &out,
+        "SELECT call_id, score, pass FROM calls ORDER BY call_id",
+    );
+    let (code, stdout, stderr) = callqa(&[
+        "rescore",
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("rescored 11 calls"), "{stdout}");
+    let after = sql(
+        &out,
+        "SELECT call_id, score, pass, rules_version FROM calls ORDER BY call_id",
+    );
+    assert_eq!(after.height(), 11);
+    assert!(
+        str_col(&after, "rules_version")
+            .iter()
+            .all(|v| v.starts_with("stricter-"))
+    );
+    // pass mark 99: a call that passed at 95 fails now
+    let passed_before = store::bools(&before, "pass")
+        .iter()
+        .filter(|p| **p == Some(true))
+        .count();
+    let passed_after = store::bools(&after, "pass")
+        .iter()
+        .filter(|p| **p == Some(true))
+        .count();
+    assert!(passed_after <= passed_before);
+    let hits = sql(
+        &out,
+        "SELECT call_id FROM findings WHERE rule_id = 'en.forbidden.test_phrase'",
+    );
+    let en_text = sql(
+        &out,
+        "SELECT text FROM segments WHERE call_id = 'en01' AND speaker = 'agent'",
+    );
+    let says_thanks = str_col(&en_text, "text")
+        .iter()
+        .any(|t| t.to_lowercase().contains("thank you"));
+    assert_eq!(
+        hits.height() > 0,
+        says_thanks,
+        "the new rule is applied to stored text"
+    );
+    // the same rows, and a batch under the new settings finds them done
+    assert_eq!(str_col(&before, "call_id"), str_col(&after, "call_id"));
+    let model = model_path();
+    let (code, stdout, _) = callqa(&[
+        "batch",
+        c.manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+        "--threads",
+        "1",
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("11 already done"), "{stdout}");
+    // transcription settings cannot be changed by a rescore
+    std::fs::write(
+        &config,
+        "[asr]\nthreads = 1\n[asr.gate_config]\nmargin_db = 3.0\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = callqa(&[
+        "rescore",
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("batch --force"), "{stderr}");
+}
+
+#[test]
+fn report_prints_worst_first_and_writes_a_self_contained_html_page() {
+    let c = clean();
+    let d = tempfile::tempdir().unwrap();
+    let html = d.path().join("r.html");
+    let (code, stdout, stderr) = callqa(&[
+        "report",
+        "--out",
+        c.out.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let means: Vec<f64> = stdout
+        .lines()
+        .filter(|l| l.starts_with(['A', 'B']))
+        .map(|l| l.split_whitespace().nth(4).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(means.len(), 4);
+    assert!(means.windows(2).all(|w| w[0] <= w[1]), "{stdout}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    for a in AGENTS {
+        assert!(page.contains(&format!(">{a}<")), "{a}");
+    }
+    assert_eq!(page.matches("<svg class=\"dist\"").count(), 4);
+    assert_eq!(page.matches("<svg class=\"trend\"").count(), 4);
+    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"));
+    // team filter
+    let (_, stdout, _) = callqa(&[
+        "report",
+        "--out",
+        c.out.to_str().unwrap(),
+        "--team",
+        "south",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains("B07") && !stdout.contains("A01"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = callqa(&[
+        "report",
+        "--out",
+        c.out.to_str().unwrap(),
+        "--since",
+        "2027-01-01",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no calls match"), "{stderr}");
+}
+
+#[test]
+fn query_runs_sql_and_a_second_reader_sees_the_same_data() {
+    let c = clean();
+    let (code, stdout, stderr) = callqa(&[
+        "query",
+        "--out",
+        c.out.to_str().unwrap(),
+        "--csv",
+        "SELECT agent_id, count(*) AS n FROM calls GROUP BY agent_id ORDER BY agent_id",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.trim(), "agent_id,n\nA01,4\nA02,3\nB07,2\nB09,2");
+    // DuckDB reads the dataset with its own Parquet reader
+    let py = format!(
+        "import duckdb\n\
+         c = duckdb.sql(\"SELECT count(*), count(DISTINCT call_id), typeof(any_value(call_date)), sum(finding_count) FROM read_parquet('{0}/calls/**/*.parquet', hive_partitioning=true)\").fetchall()[0]\n\
+         f = duckdb.sql(\"SELECT count(*) FROM read_parquet('{0}/findings/**/*.parquet', hive_partitioning=true)\").fetchall()[0]\n\
+         a = duckdb.sql(\"SELECT sum(calls) FROM read_parquet('{0}/agents/agents.parquet')\").fetchall()[0]\n\
+         print(c[0], c[1], c[2], c[3], f[0], a[0])\n",
+        c.out.display()
+    );
+    let o = Command::new("python3").args(["-c", &py]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let findings = sql(&c.out, "SELECT * FROM findings").height();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("11 11 DATE {findings} {findings} 11")
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
