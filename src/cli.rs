@@ -361,7 +361,9 @@ pub fn main() -> ExitCode {
                 Ok(s) => s.0,
                 Err(e) => return fail(e),
             };
-            match store::agents::write_agents(&out, &cfg.aggregate) {
+            // no shard is writing now: repair every shard's leftovers, then aggregate
+            let repaired = store::repair(&out, "", |_| true);
+            match repaired.and_then(|_| store::agents::write_agents(&out, &cfg.aggregate)) {
                 Ok(rows) => {
                     println!(
                         "{}: {} agent-month rows",

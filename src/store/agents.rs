@@ -159,8 +159,9 @@ pub fn aggregate(stats: &[CallStat], cfg: &AggregateConfig, by_month: bool) -> V
                 median_score: quantile(&scores, 0.5),
                 p10_score: quantile(&scores, 0.1),
                 sd_score: sd,
-                ci95_low: mean_score.zip(half).map(|(m, h)| m - h),
-                ci95_high: mean_score.zip(half).map(|(m, h)| m + h),
+                // scores cannot leave 0–100: neither can the interval
+                ci95_low: mean_score.zip(half).map(|(m, h)| (m - h).max(0.0)),
+                ci95_high: mean_score.zip(half).map(|(m, h)| (m + h).min(100.0)),
                 fail_rate: (n > 0)
                     .then(|| ok.iter().filter(|c| c.pass == Some(false)).count() as f64 / n as f64),
                 auto_fail_calls: ok.iter().filter(|c| c.auto_fail == Some(true)).count() as i64,

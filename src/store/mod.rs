@@ -277,6 +277,7 @@ pub fn repair(
     mine: impl Fn(&str) -> bool,
 ) -> Result<Repair, StoreError> {
     let mut rep = Repair::default();
+    rep.orphans_removed += remove_temp_files(out, own_tag)?;
     let committed: BTreeSet<Part> = parts(out, "calls")?.into_iter().collect();
     for table in ["findings", "segments"] {
         for p in parts(out, table)? {
@@ -315,6 +316,29 @@ pub fn repair(
     Ok(rep)
 }
 
+/// Temp files a killed writer left (`.NAME.tmp-PID`), of this shard's parts only.
+fn remove_temp_files(out: &Path, own_tag: &str) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    for table in TABLES {
+        let Ok(dates) = fs::read_dir(out.join(table)) else {
+            continue;
+        };
+        for d in dates.flatten() {
+            let Ok(files) = fs::read_dir(d.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && name.contains(".tmp-") && name.contains(own_tag) {
+                    fs::remove_file(f.path()).map_err(|e| io_err(&f.path(), e))?;
+                    removed += 1;
+                }
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// A lazy scan of one table over all partitions (`call_date` comes from the directory names).
 pub fn scan(out: &Path, table: &str) -> Result<LazyFrame, StoreError> {
     let dir = out.join(table);
@@ -341,6 +365,9 @@ pub fn scan(out: &Path, table: &str) -> Result<LazyFrame, StoreError> {
 
 /// Run SQL over the dataset; the tables are `calls`, `findings`, `segments` and `agents`.
 pub fn query(out: &Path, sql: &str) -> Result<DataFrame, StoreError> {
+    if !out.join("calls").is_dir() {
+        return Err(io_err(out, "no dataset here (no calls/ directory)"));
+    }
     let mut ctx = polars::sql::SQLContext::new();
     for table in ["calls", "findings", "segments", "agents"] {
         if let Ok(lf) = scan(out, table) {
