@@ -44,7 +44,7 @@ fn label_points(kind: &str) -> f64 {
         "forbidden" | "missing_greeting" => 20.0,
         "missing_closing" => 5.0,
         "dead_air" | "talk_over" | "too_fast" => 3.0,
-        "too_quiet" | "clipping" => 2.0,
+        "too_quiet" | "too_loud" | "clipping" => 2.0,
         _ => 0.0,
     }
 }

@@ -43,7 +43,7 @@ struct Turn {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Violation {
     /// forbidden, missing_greeting, missing_closing, pii_readout, dead_air, talk_over,
-    /// too_fast, too_quiet, clipping
+    /// too_fast, too_quiet, too_loud, clipping
     kind: String,
     /// The rule or acoustic item callqa should report for it.
     expect: String,
@@ -291,6 +291,13 @@ fn plan(seed: u64) -> Vec<Script> {
     scripts
 }
 
+/// sox with repeatable dither: the same seed gives the same bytes.
+fn sox() -> Command {
+    let mut c = Command::new("sox");
+    c.arg("-R");
+    c
+}
+
 fn run(cmd: &mut Command) {
     let out = cmd
         .output()
@@ -317,7 +324,7 @@ fn speech(t: &Turn, tmp: &Path, repo: &Path) -> Vec<f32> {
             .arg(&t.text));
     } else {
         let src = repo.join(format!("datasets/zh-thchs30/{}.wav", t.text));
-        run(Command::new("sox")
+        run(sox()
             .arg(&src)
             .arg(&wav)
             .args(["tempo", "-s", &format!("{:.2}", f64::from(t.speed) / 100.0)])
@@ -391,7 +398,7 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
     let pcm = tmp.join("call.wav");
     write_pcm16(&pcm, &chans);
     let out = dir.join(format!("{}.wav", s.call_id));
-    run(Command::new("sox")
+    run(sox()
         .arg(&pcm)
         .args(["-r", "8000", "-e", "u-law"])
         .arg(&out));
@@ -463,7 +470,9 @@ fn script_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Viol
         v.push(violation("too_quiet", "acoustic.too_quiet", span.0, span.1));
     }
     if a.clip {
+        // +20 dB into full scale is also too loud
         v.push(violation("clipping", "acoustic.clipping", span.0, span.1));
+        v.push(violation("too_loud", "acoustic.too_loud", span.0, span.1));
     }
     v
 }
@@ -540,10 +549,8 @@ fn main() {
         if i % 10 == 0 {
             let wav = out.join("audio").join(format!("{}.wav", s.call_id));
             let v = out.join("variants");
-            run(Command::new("sox")
-                .arg(&wav)
-                .arg(v.join(format!("{}.flac", s.call_id))));
-            run(Command::new("sox")
+            run(sox().arg(&wav).arg(v.join(format!("{}.flac", s.call_id))));
+            run(sox()
                 .arg(&wav)
                 .args(["-c", "1"])
                 .arg(v.join(format!("{}_mono.wav", s.call_id))));
