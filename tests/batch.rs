@@ -382,41 +382,17 @@ fn the_agents_table_agrees_with_an_independent_recompute_from_calls() {
             }
         }
     };
-    close(
-        &f64_col(&agents, "calls"),
-        &f64_col(&expected, "calls"),
-        "calls",
-    );
-    close(
-        &f64_col(&agents, "mean_score"),
-        &f64_col(&expected, "mean"),
-        "mean",
-    );
-    close(
-        &f64_col(&agents, "median_score"),
-        &f64_col(&expected, "median"),
-        "median",
-    );
-    close(
-        &f64_col(&agents, "p10_score"),
-        &f64_col(&expected, "p10"),
-        "p10",
-    );
-    close(
-        &f64_col(&agents, "sd_score"),
-        &f64_col(&expected, "sd"),
-        "sd",
-    );
-    close(
-        &f64_col(&agents, "fail_rate"),
-        &f64_col(&expected, "fail_rate"),
-        "fail rate",
-    );
-    close(
-        &f64_col(&agents, "findings_total"),
-        &f64_col(&expected, "findings"),
-        "findings",
-    );
+    for (ours, theirs) in [
+        ("calls", "calls"),
+        ("mean_score", "mean"),
+        ("median_score", "median"),
+        ("p10_score", "p10"),
+        ("sd_score", "sd"),
+        ("fail_rate", "fail_rate"),
+        ("findings_total", "findings"),
+    ] {
+        close(&f64_col(&agents, ours), &f64_col(&expected, theirs), ours);
+    }
     // the 95% interval: mean ± t(0.975, n−1)·sd/√n, t from a printed table
     let t = |df: usize| [12.706, 4.303, 3.182, 2.776, 2.571][df - 1];
     let (n, m, sd) = (

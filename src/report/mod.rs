@@ -37,6 +37,17 @@ fn num(v: Option<f64>, digits: usize) -> String {
     v.map_or("-".into(), |v| format!("{v:.digits$}"))
 }
 
+fn ci_text(r: &AgentRow) -> String {
+    match (r.ci95_low, r.ci95_high) {
+        (Some(l), Some(h)) => format!("{l:.1}–{h:.1}"),
+        _ => "-".into(),
+    }
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("-".into(), |f| format!("{:.0}%", 100.0 * f))
+}
+
 /// The agent table as fixed-width text.
 pub fn agent_table(rows: &[AgentRow]) -> String {
     let mut s = format!(
@@ -54,10 +65,7 @@ pub fn agent_table(rows: &[AgentRow]) -> String {
         "note"
     );
     for r in rows {
-        let ci = match (r.ci95_low, r.ci95_high) {
-            (Some(l), Some(h)) => format!("{l:.1}–{h:.1}"),
-            _ => "-".into(),
-        };
+        let ci = ci_text(r);
         let _ = writeln!(
             s,
             "{:<12} {:<10} {:>5} {:>4} {:>6} {:>13} {:>6} {:>5} {:>5} {:>8}  {}",
@@ -69,8 +77,7 @@ pub fn agent_table(rows: &[AgentRow]) -> String {
             ci,
             num(r.median_score, 1),
             num(r.p10_score, 1),
-            r.fail_rate
-                .map_or("-".into(), |f| format!("{:.0}%", 100.0 * f)),
+            percent(r.fail_rate),
             r.findings_total,
             if r.low_evidence { "low evidence" } else { "" }
         );
@@ -223,10 +230,7 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
                 e.1 += 1;
             }
         }
-        let ci = match (r.ci95_low, r.ci95_high) {
-            (Some(l), Some(h)) => format!("{l:.1}–{h:.1}"),
-            _ => "-".into(),
-        };
+        let ci = ci_text(r);
         let _ = write!(
             s,
             "<tr{}><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td>\
@@ -246,8 +250,7 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
             ci,
             num(r.median_score, 1),
             num(r.p10_score, 1),
-            r.fail_rate
-                .map_or("-".into(), |f| format!("{:.0}%", 100.0 * f)),
+            percent(r.fail_rate),
             r.findings_total,
             distribution_svg(&scores, r),
             trend_svg(&daily, &dates, &r.agent_id),
