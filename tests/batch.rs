@@ -85,6 +85,15 @@ fn batch(input: &Path, out: &Path, extra: &[&str]) -> (i32, String, String) {
     callqa(&args)
 }
 
+/// `callqa batch` as a child process, for tests that kill it or run two at once.
+fn batch_command(input: &Path, out: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callqa"));
+    cmd.arg("batch").arg(input).arg("--out").arg(out);
+    cmd.arg("--model").arg(model_path());
+    cmd.args(["--quiet", "--threads", "1"]);
+    cmd
+}
+
 fn sql(out: &Path, q: &str) -> DataFrame {
     store::query(out, q).unwrap_or_else(|e| panic!("{q}: {e}"))
 }
@@ -259,17 +268,7 @@ fn a_killed_batch_resumes_without_lost_or_duplicated_rows() {
     let c = clean();
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
-    let model = model_path();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_callqa"))
-        .args(["batch", c.manifest.to_str().unwrap(), "--out"])
-        .arg(&out)
-        .args([
-            "--model",
-            model.to_str().unwrap(),
-            "--quiet",
-            "--threads",
-            "1",
-        ])
+    let mut child = batch_command(&c.manifest, &out)
         .args(["--chunk-calls", "2"])
         .spawn()
         .unwrap();
@@ -305,19 +304,9 @@ fn two_shards_together_equal_one_unsharded_run() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
     // run both shards at once into one dataset, as a Kubernetes Indexed Job would
-    let model = model_path();
     let spawn = |index: &str| {
-        Command::new(env!("CARGO_BIN_EXE_callqa"))
-            .args(["batch", c.manifest.to_str().unwrap(), "--out"])
-            .arg(&out)
-            .args([
-                "--model",
-                model.to_str().unwrap(),
-                "--quiet",
-                "--shards",
-                "2",
-            ])
-            .args(["--threads", "1"])
+        batch_command(&c.manifest, &out)
+            .args(["--shards", "2"])
             .env("JOB_COMPLETION_INDEX", index)
             .output()
             .unwrap()
