@@ -61,11 +61,14 @@ demo: build datasets models
 	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
 	./target/release/callqa report --out target/demo-dataset
 
-# The same batch as the demo (a rerun after `make demo` finds every call done), then the scores.
+# The same batch as the demo (a rerun after `make demo` finds every call done), a batch over the
+# real THCHS-30 recordings, then the accuracy tables.
 eval: build datasets models
 	./target/release/callqa rules default | sed 's/Example Bank/Blue River Bank/' > target/demo-rules.toml
 	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
-	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset --report datasets/eval-results.md
+	./target/release/callqa batch datasets/zh-thchs30 --out target/eval-thchs30
+	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset \
+	  --real target/eval-thchs30 --real-dir datasets/zh-thchs30 --report datasets/eval-results.md
 
 bench: setup setup-media models
 	$(CARGO) bench --locked --bench audio_frontend

@@ -6,14 +6,20 @@
 //! truth JSON per call and a manifest CSV for `callqa batch`. English speech is espeak-ng;
 //! Mandarin turns are the real THCHS-30 recordings in `datasets/zh-thchs30` (espeak-ng's Mandarin
 //! is not recognisable by Whisper), so Mandarin calls carry acoustic violations only.
-//! Needs espeak-ng and sox (`make setup-media`) for rendering; `--plan-only` writes scripts only.
+//! Needs espeak-ng and sox (`make setup-media`) for rendering; `--plan-only` writes scripts only,
+//! `--scripts DIR` renders hand-written or edited scripts (that JSON) instead of the plan.
 //!
-//! usage: cargo run --release --example make_calls -- --out datasets/synth [--seed 7] [--plan-only]
+//! usage: cargo run --release --example make_calls -- --out datasets/synth [--seed 7]
+//!        [--plan-only | --scripts DIR]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
+
+#[allow(dead_code)]
+#[path = "common/reference.rs"]
+mod reference;
 
 const RATE: u32 = 16_000;
 /// espeak-ng's words per minute for normal speech: measured over speech only (pauses out),
@@ -66,7 +72,13 @@ struct TimedTurn {
     speaker: String,
     start: f64,
     end: f64,
+    /// Where the voice is (s, call time): the label for voice activity and speech rate. Mandarin:
+    /// the clip's word alignment; English: where the clean TTS signal is voiced (pauses of
+    /// 250 ms and more between them).
+    speech: Vec<[f64; 2]>,
     text: String,
+    /// What is said: the English text, or the THCHS-30 transcript of a Mandarin clip.
+    reference: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,12 +137,19 @@ const DIGITS: [&str; 10] = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
 ];
 
+/// Digit by digit in groups of four, as agents read card numbers ("four two one seven, …"):
+/// the commas give espeak-ng the pauses a person makes.
 fn spoken_digits(n: u64, len: usize) -> String {
     let s = format!("{n:0len$}");
-    s.chars()
+    let words: Vec<&str> = s
+        .chars()
         .map(|c| DIGITS[c.to_digit(10).unwrap() as usize])
+        .collect();
+    words
+        .chunks(4)
+        .map(|g| g.join(" "))
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(", ")
 }
 
 fn turn(speaker: &str, language: &str, text: &str) -> Turn {
@@ -381,11 +400,32 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
         for (i, v) in x.iter().enumerate() {
             chans[ch][at + i] += v;
         }
+        let spans = if t.language == "zh" {
+            let tempo = f64::from(t.speed) / 100.0;
+            thchs30_words(repo, &t.text)
+                .iter()
+                .map(|w| [start + w.0 / tempo, start + w.1 / tempo])
+                .collect()
+        } else {
+            voiced(&x)
+                .into_iter()
+                .map(|(a, b)| [start + a, start + b])
+                .collect()
+        };
         turns.push(TimedTurn {
             speaker: t.speaker.clone(),
             start,
             end,
+            speech: spans,
             text: t.text.clone(),
+            reference: if t.language == "zh" {
+                thchs30_words(repo, &t.text)
+                    .into_iter()
+                    .map(|w| w.2)
+                    .collect()
+            } else {
+                t.text.clone()
+            },
         });
         prev_end = prev_end.max(end);
     }
@@ -411,6 +451,31 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
         turns,
         violations,
     }
+}
+
+/// Voiced stretches of a clean turn (s): 10 ms frames within 35 dB of its loudest, gaps under
+/// 250 ms bridged.
+fn voiced(x: &[f32]) -> Vec<(f64, f64)> {
+    let frame = (RATE / 100) as usize;
+    let energy: Vec<f32> = x
+        .chunks(frame)
+        .map(|c| c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32)
+        .collect();
+    let floor = energy.iter().copied().fold(0.0f32, f32::max) * 10f32.powf(-3.5);
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (k, _) in energy.iter().enumerate().filter(|(_, e)| **e > floor) {
+        let (a, b) = (k as f64 * 0.01, (k + 1) as f64 * 0.01);
+        match out.last_mut() {
+            Some(last) if a - last.1 < 0.25 => last.1 = b,
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// The words (characters) of a THCHS-30 clip with their times, from its alignment.
+fn thchs30_words(repo: &Path, clip: &str) -> Vec<(f64, f64, String)> {
+    reference::textgrid_words(&repo.join(format!("datasets/zh-thchs30/{clip}.TextGrid")))
 }
 
 fn violation(kind: &str, expect: &str, start: f64, end: f64) -> Violation {
@@ -514,7 +579,10 @@ fn main() {
     let seed: u64 = arg("--seed").map_or(7, |s| s.parse().expect("--seed N"));
     let plan_only = args.iter().any(|a| a == "--plan-only");
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let scripts = plan(seed);
+    let scripts = match arg("--scripts") {
+        Some(dir) => read_scripts(Path::new(&dir)),
+        None => plan(seed),
+    };
     for sub in ["scripts", "truth", "audio", "variants"] {
         std::fs::create_dir_all(out.join(sub)).unwrap();
     }
@@ -570,6 +638,23 @@ fn main() {
         out.display(),
         scripts.len()
     );
+}
+
+/// Hand-written or edited call scripts (the JSON that `--plan-only` writes), in name order.
+fn read_scripts(dir: &Path) -> Vec<Script> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        })
+        .collect()
 }
 
 fn tempdir() -> PathBuf {

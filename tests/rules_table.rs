@@ -118,6 +118,10 @@ const EN: &[(Speaker, &str, &[&str])] = &[
     (A, "Your card number is 4111 1111 1111 1111.", &[PII]),
     (A, "Your email is john.smith@example.com, right?", &[PII]),
     (A, "Card number four one one one one one one one one one one one one one one one.", &[PII]),
+    // Whisper drops digits of a long read-out: 15 left, "card" a few words before them
+    (A, "Let me confirm, your card number is 42188321234-0688.", &[PII]),
+    (A, "The account number on file is 4,278,832,1234,568.", &[PII]),
+    (A, "Your order number is 4,278,832,1234,568.", &[]),
     (A, "Hello, how can I help you today?", &[]),
     (A, "Hello there, good morning.", &[]),
     (A, "I understand your problem.", &[]),

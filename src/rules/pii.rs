@@ -56,9 +56,10 @@ pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
             }
         }
         let digits: String = chars[start..i].iter().collect();
-        let before: String = chars[start.saturating_sub(12)..start].iter().collect();
+        // a few words back: "the account number on file is " is 26 characters
+        let before: String = chars[start.saturating_sub(32)..start].iter().collect();
         let kind = classify(&digits, end > i).or_else(|| {
-            // ASR drops digits of long read-out numbers: 12–15 digits right after "card"
+            // ASR drops digits of long read-out numbers: 12–15 digits a few words after "card"
             // (卡号, 账号, account) are still a card number read out.
             let card_context = ["卡", "账号", "帐号", "card", "account"]
                 .iter()
