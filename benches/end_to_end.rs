@@ -1,0 +1,125 @@
+//! End-to-end throughput and peak memory: `callqa batch` (decode, resample, speech gate, Whisper
+//! base via whisper.cpp, analysis, rules, scoring, Parquet) over labelled calls from
+//! `make datasets`, beside faster-whisper transcribing the same files with the same CT2 base
+//! weights (int8, CPU, same threads; `benches/faster_whisper_baseline.py`), in the same run.
+//! Both include loading the model. Audio-seconds per wall-second and peak RSS (wait4's rusage).
+//!
+//! env: CALLQA_BENCH_CALLS (default 8: the first 4 English and 4 Mandarin calls),
+//!      CALLQA_BENCH_THREADS (default 2)
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Wall seconds and peak resident memory (MiB) of one child process.
+fn measure(cmd: &mut Command) -> (f64, f64, String) {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // wait4 reaps the child and reports its own peak RSS (ru_maxrss, KiB on Linux)
+    let stdout = {
+        let mut out = String::new();
+        use std::io::Read;
+        child.stdout.unwrap().read_to_string(&mut out).unwrap();
+        out
+    };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed"
+    );
+    (
+        start.elapsed().as_secs_f64(),
+        usage.ru_maxrss as f64 / 1024.0,
+        stdout,
+    )
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let synth = root.join("datasets/synth");
+    let manifest = std::fs::read_to_string(synth.join("manifest.csv"))
+        .expect("datasets/synth/manifest.csv: run `make datasets`");
+    let n: usize = std::env::var("CALLQA_BENCH_CALLS").map_or(8, |v| v.parse().unwrap());
+    let threads = std::env::var("CALLQA_BENCH_THREADS").unwrap_or_else(|_| "2".into());
+    let mut lines = manifest.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (en, zh): (Vec<&str>, Vec<&str>) = rows.iter().partition(|r| r.ends_with(",en"));
+    let picked: Vec<&str> = en
+        .iter()
+        .take(n.div_ceil(2))
+        .chain(zh.iter().take(n / 2))
+        .copied()
+        .collect();
+    let work = root.join("target/bench-data/end_to_end");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    // the manifest's paths are relative to its directory: point them at datasets/synth
+    let mut m = format!("{header}\n");
+    for r in &picked {
+        m += &format!("{}/{r}\n", synth.display());
+    }
+    let bench_manifest = work.join("manifest.csv");
+    std::fs::write(&bench_manifest, m).unwrap();
+    let audio_s: f64 = picked
+        .iter()
+        .map(|r| {
+            let path = synth.join(r.split(',').next().unwrap());
+            callqa::audio::decode(&path).unwrap().duration_s()
+        })
+        .sum();
+
+    let model = std::env::var_os("CALLQA_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("models/ggml-base.bin"));
+    let rules = work.join("rules.toml");
+    let default_rules = callqa::rules::DEFAULT_RULES.replace("Example Bank", "Blue River Bank");
+    std::fs::write(&rules, default_rules).unwrap();
+    let (ours_s, ours_mb, _) = measure(
+        Command::new(env!("CARGO_BIN_EXE_callqa"))
+            .arg("batch")
+            .arg(&bench_manifest)
+            .arg("--out")
+            .arg(work.join("dataset"))
+            .arg("--rules")
+            .arg(&rules)
+            .arg("--model")
+            .arg(&model)
+            .args(["--jobs", "1", "--threads", &threads, "--quiet"]),
+    );
+    let (fw_s, fw_mb, fw_out) = measure(
+        Command::new("python3")
+            .arg(root.join("benches/faster_whisper_baseline.py"))
+            .arg(root.join("models/cache/ct2-base"))
+            .arg(&bench_manifest)
+            .arg(&threads),
+    );
+    let fw: serde_json::Value = serde_json::from_str(fw_out.trim()).expect("baseline JSON");
+    assert_eq!(fw["files"].as_u64(), Some(picked.len() as u64));
+
+    println!(
+        "\n| {} calls, {audio_s:.0} s of stereo 8 kHz μ-law audio, {threads} threads | wall s | audio-s / wall-s | peak RSS |",
+        picked.len()
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| callqa batch (Whisper base f16, whisper.cpp; + analysis, rules, Parquet) | {ours_s:.1} | {:.1}× | {ours_mb:.0} MiB |",
+        audio_s / ours_s
+    );
+    println!(
+        "| baseline: faster-whisper 1.2.1 (Whisper base int8, CTranslate2; transcription only) | {fw_s:.1} | {:.1}× | {fw_mb:.0} MiB |",
+        audio_s / fw_s
+    );
+    println!(
+        "\ncallqa runs at {:.2}× faster-whisper's speed with {:.2}× its peak memory",
+        fw_s / ours_s,
+        ours_mb / fw_mb
+    );
+}
