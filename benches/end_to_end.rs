@@ -14,6 +14,7 @@ use std::time::Instant;
 /// Wall seconds and peak resident memory (MiB) of one child process.
 fn measure(cmd: &mut Command) -> (f64, f64, String) {
     let start = Instant::now();
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its rusage
     let child = cmd
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -13,6 +13,11 @@ use callqa::asr::{Segment, Speaker, Transcript};
 use callqa::rules::{DEFAULT_RULES, RuleSet};
 use callqa::store::{self, CallRow, CallRows, FindingRow, SegmentRow};
 
+#[allow(dead_code)]
+#[path = "../examples/common/reference.rs"]
+mod reference;
+use reference::textgrid_words;
+
 const CALLS: usize = 1_000;
 
 fn median(mut f: impl FnMut()) -> f64 {
@@ -41,15 +46,9 @@ const EN: [&str; 8] = [
 fn transcripts(root: &Path) -> Vec<Transcript> {
     let zh: Vec<String> = (0..7)
         .map(|i| {
-            let grid =
-                std::fs::read_to_string(root.join(format!("datasets/zh-thchs30/A2_{i}.TextGrid")))
-                    .unwrap();
-            let words = &grid[grid.find("name = \"words\"").unwrap()..];
-            words
-                .lines()
-                .filter_map(|l| l.trim().strip_prefix("text = "))
-                .map(|t| t.trim_matches('"'))
-                .filter(|t| !t.is_empty() && *t != "[SIL]")
+            textgrid_words(&root.join(format!("datasets/zh-thchs30/A2_{i}.TextGrid")))
+                .into_iter()
+                .map(|w| w.2)
                 .collect()
         })
         .collect();
@@ -184,7 +183,7 @@ fn walk(d: &Path) -> Vec<std::path::PathBuf> {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let t = transcripts(&root);
+    let t = transcripts(root);
     let rules = RuleSet::default_rules();
     let set = regex::RegexSet::new(phrases_of_the_rules()).unwrap();
     let mut findings = 0;

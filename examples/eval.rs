@@ -193,10 +193,7 @@ fn syllables(word: &str) -> usize {
     n.max(1)
 }
 
-fn speaker_measures<'a>(
-    a: &'a Acoustics,
-    who: Speaker,
-) -> Option<&'a callqa::analysis::SpeakerMeasures> {
+fn speaker_measures(a: &Acoustics, who: Speaker) -> Option<&callqa::analysis::SpeakerMeasures> {
     a.speakers.iter().find(|m| m.speaker == who)
 }
 

@@ -3,6 +3,7 @@
 
 #[path = "../../examples/common/reference.rs"]
 mod reference;
+#[allow(unused_imports)] // each test binary uses what it needs
 pub use reference::{edit_distance, textgrid_words};
 
 use std::io::Write;
