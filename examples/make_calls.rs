@@ -38,9 +38,9 @@ struct Turn {
     /// espeak-ng words per minute (English) or tempo factor × 100 (Mandarin clips).
     speed: u32,
     gain_db: f64,
-    /// Silence before this turn starts (after the previous turn ends)…
+    /// Silence between the previous voice and this turn's voice…
     pause_s: f64,
-    /// …or, when > 0, how far this turn starts before the previous one ends.
+    /// …or, when > 0, how long this turn's voice overlaps the previous one.
     overlap_s: f64,
     /// Drive the turn into full-scale clipping.
     clip: bool,
@@ -361,7 +361,9 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
     let mut chans: [Vec<f32>; 2] = [Vec::new(), Vec::new()];
     let mut turns = Vec::new();
     let mut violations = Vec::new();
-    let mut prev_end = 0.3f64;
+    // times of the voices, not of the rendered clips: their leading and trailing silences
+    // (up to 1.6 s in the THCHS-30 clips) would shorten overlaps and lengthen pauses
+    let (mut prev_end, mut prev_voice_end) = (0.3f64, 0.3f64);
     for t in &s.turns {
         let mut x = speech(t, tmp, repo);
         let g = 10f32.powf(t.gain_db as f32 / 20.0);
@@ -372,21 +374,38 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
                 *v * g
             };
         }
-        let start = if t.overlap_s > 0.0 {
-            (prev_end - t.overlap_s).max(0.0)
+        let voice: Vec<(f64, f64)> = if t.language == "zh" {
+            let tempo = f64::from(t.speed) / 100.0;
+            thchs30_words(repo, &t.text)
+                .iter()
+                .map(|w| (w.0 / tempo, w.1 / tempo))
+                .collect()
         } else {
-            prev_end + t.pause_s
+            voiced(&x)
         };
+        let (lead, tail) = (voice[0].0, voice.last().unwrap().1);
+        let voice_start = if t.overlap_s > 0.0 {
+            prev_voice_end - t.overlap_s
+        } else {
+            prev_voice_end + t.pause_s
+        }
+        .max(lead);
+        let start = voice_start - lead;
         let end = start + x.len() as f64 / f64::from(RATE);
         if t.pause_s >= 5.0 {
-            violations.push(violation("dead_air", "acoustic.dead_air", prev_end, start));
+            violations.push(violation(
+                "dead_air",
+                "acoustic.dead_air",
+                prev_voice_end,
+                voice_start,
+            ));
         }
         if t.overlap_s > 0.0 && t.speaker == "agent" {
             violations.push(violation(
                 "talk_over",
                 "acoustic.talk_over",
-                start,
-                prev_end,
+                voice_start,
+                prev_voice_end,
             ));
         }
         let ch = usize::from(t.speaker != "agent");
@@ -400,23 +419,11 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
         for (i, v) in x.iter().enumerate() {
             chans[ch][at + i] += v;
         }
-        let spans = if t.language == "zh" {
-            let tempo = f64::from(t.speed) / 100.0;
-            thchs30_words(repo, &t.text)
-                .iter()
-                .map(|w| [start + w.0 / tempo, start + w.1 / tempo])
-                .collect()
-        } else {
-            voiced(&x)
-                .into_iter()
-                .map(|(a, b)| [start + a, start + b])
-                .collect()
-        };
         turns.push(TimedTurn {
             speaker: t.speaker.clone(),
             start,
             end,
-            speech: spans,
+            speech: voice.iter().map(|(a, b)| [start + a, start + b]).collect(),
             text: t.text.clone(),
             reference: if t.language == "zh" {
                 thchs30_words(repo, &t.text)
@@ -428,6 +435,7 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
             },
         });
         prev_end = prev_end.max(end);
+        prev_voice_end = prev_voice_end.max(start + tail);
     }
     let duration = prev_end + 1.0;
     for c in &mut chans {
