@@ -2,7 +2,8 @@
 //! base via whisper.cpp, analysis, rules, scoring, Parquet) over labelled calls from
 //! `make datasets`, beside faster-whisper transcribing the same files with the same CT2 base
 //! weights (int8, CPU, same threads; `benches/faster_whisper_baseline.py`), in the same run.
-//! Both include loading the model. Audio-seconds per wall-second and peak RSS (wait4's rusage).
+//! callqa runs twice: with the f16 model `make models` writes, and with the same weights
+//! converted to 8-bit (`models import-ct2 --weights q8_0`). All include loading the model. Audio-seconds per wall-second and peak RSS (wait4's rusage).
 //!
 //! env: CALLQA_BENCH_CALLS (default 8: the first 4 English and 4 Mandarin calls),
 //!      CALLQA_BENCH_THREADS (default 2)
@@ -83,18 +84,33 @@ fn main() {
     let rules = work.join("rules.toml");
     let default_rules = callqa::rules::DEFAULT_RULES.replace("Example Bank", "Blue River Bank");
     std::fs::write(&rules, default_rules).unwrap();
-    let (ours_s, ours_mb, _) = measure(
-        Command::new(env!("CARGO_BIN_EXE_callqa"))
-            .arg("batch")
-            .arg(&bench_manifest)
-            .arg("--out")
-            .arg(work.join("dataset"))
-            .arg("--rules")
-            .arg(&rules)
-            .arg("--model")
-            .arg(&model)
-            .args(["--jobs", "1", "--threads", &threads, "--quiet"]),
-    );
+    // the same weights with 8-bit matrices, converted by callqa from the same CT2 model
+    let q8 = work.join("ggml-base-q8_0.bin");
+    let status = Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(["models", "import-ct2"])
+        .arg(root.join("models/cache/ct2-base"))
+        .arg("--out")
+        .arg(&q8)
+        .args(["--weights", "q8_0"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "q8_0 conversion failed");
+    let mut ours = Vec::new();
+    for (weights, m) in [("f16", &model), ("q8_0", &q8)] {
+        ours.push(measure(
+            Command::new(env!("CARGO_BIN_EXE_callqa"))
+                .arg("batch")
+                .arg(&bench_manifest)
+                .arg("--out")
+                .arg(work.join(format!("dataset-{weights}")))
+                .arg("--rules")
+                .arg(&rules)
+                .arg("--model")
+                .arg(m)
+                .args(["--jobs", "1", "--threads", &threads, "--quiet"]),
+        ));
+    }
     let (fw_s, fw_mb, fw_out) = measure(
         Command::new("python3")
             .arg(root.join("benches/faster_whisper_baseline.py"))
@@ -110,17 +126,21 @@ fn main() {
         picked.len()
     );
     println!("|---|---|---|---|");
-    println!(
-        "| callqa batch (Whisper base f16, whisper.cpp; + analysis, rules, Parquet) | {ours_s:.1} | {:.1}× | {ours_mb:.0} MiB |",
-        audio_s / ours_s
-    );
+    for ((s, mb, _), weights) in ours.iter().zip(["f16", "q8_0"]) {
+        println!(
+            "| callqa batch (Whisper base {weights}, whisper.cpp; + analysis, rules, Parquet) | {s:.1} | {:.1}× | {mb:.0} MiB |",
+            audio_s / s
+        );
+    }
     println!(
         "| baseline: faster-whisper 1.2.1 (Whisper base int8, CTranslate2; transcription only) | {fw_s:.1} | {:.1}× | {fw_mb:.0} MiB |",
         audio_s / fw_s
     );
-    println!(
-        "\ncallqa runs at {:.2}× faster-whisper's speed with {:.2}× its peak memory",
-        fw_s / ours_s,
-        ours_mb / fw_mb
-    );
+    for ((s, mb, _), weights) in ours.iter().zip(["f16", "q8_0"]) {
+        println!(
+            "\ncallqa ({weights}) runs at {:.2}× faster-whisper's speed with {:.2}× its peak memory",
+            fw_s / s,
+            mb / fw_mb
+        );
+    }
 }

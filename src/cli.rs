@@ -195,6 +195,9 @@ pub enum ModelsCommand {
         dir: PathBuf,
         #[arg(long, default_value = DEFAULT_MODEL)]
         out: PathBuf,
+        /// Weight matrices: f16 (as trained) or q8_0 (8-bit, half the size, faster on CPUs)
+        #[arg(long, default_value = "f16")]
+        weights: asr::model::Weights,
     },
 }
 
@@ -265,7 +268,9 @@ pub fn main() -> ExitCode {
             print!("{}", Config::default().to_toml());
             ExitCode::SUCCESS
         }
-        Command::Models(ModelsCommand::ImportCt2 { dir, out }) => import_ct2(&dir, &out),
+        Command::Models(ModelsCommand::ImportCt2 { dir, out, weights }) => {
+            import_ct2(&dir, &out, weights)
+        }
         Command::Batch {
             input,
             out,
@@ -496,8 +501,8 @@ fn model_path(arg: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL))
 }
 
-fn import_ct2(dir: &Path, out: &Path) -> ExitCode {
-    let hp = match asr::model::import_ct2(dir, out) {
+fn import_ct2(dir: &Path, out: &Path, weights: asr::model::Weights) -> ExitCode {
+    let hp = match asr::model::import_ct2(dir, out, weights) {
         Ok(hp) => hp,
         Err(e) => return fail(e),
     };

@@ -205,19 +205,94 @@ pub struct Hparams {
     pub n_mels: i32,
 }
 
-/// A tensor ready for ggml: openai-whisper name, shape outermost-first, f32 or f16 payload.
+/// A tensor ready for ggml: openai-whisper name, shape outermost-first, ggml type and payload.
 struct GgmlTensor {
     name: String,
     shape: Vec<usize>,
-    f16: bool,
+    ttype: i32,
     data: Vec<u8>,
+}
+
+// ggml's type ids (ggml.h), as whisper.cpp's loader reads them
+const GGML_TYPE_F32: i32 = 0;
+const GGML_TYPE_F16: i32 = 1;
+const GGML_TYPE_Q8_0: i32 = 8;
+
+/// How the weight matrices are stored. whisper.cpp keeps conv weights in f16 and norms, biases
+/// and positional embeddings in f32 either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Weights {
+    /// As trained (half floats): the reference.
+    #[default]
+    F16,
+    /// 8-bit blocks (32 values and one f16 scale; ggml's Q8_0): half the size, faster on CPUs.
+    Q8_0,
+}
+
+impl Weights {
+    /// whisper.cpp's `ftype` header field (ggml_ftype).
+    fn ftype(self) -> i32 {
+        match self {
+            Weights::F16 => 1,
+            Weights::Q8_0 => 7,
+        }
+    }
+}
+
+impl std::str::FromStr for Weights {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "f16" => Ok(Weights::F16),
+            "q8_0" => Ok(Weights::Q8_0),
+            _ => Err(format!("unknown weight type {s:?}: f16 or q8_0")),
+        }
+    }
+}
+
+/// Quantise the matrices whisper.cpp loads in its weight type (attention, MLP, token
+/// embedding: every 2-D f16 tensor) with ggml's own quantiser.
+fn quantize(tensors: &mut [GgmlTensor], weights: Weights) {
+    if weights == Weights::F16 {
+        return;
+    }
+    for t in tensors
+        .iter_mut()
+        .filter(|t| t.ttype == GGML_TYPE_F16 && t.shape.len() == 2)
+    {
+        let src: Vec<f32> = t
+            .data
+            .chunks_exact(2)
+            .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+            .collect();
+        let (rows, per_row) = (t.shape[0], t.shape[1]);
+        // Q8_0: 34 bytes per 32 values; rows of Whisper matrices are multiples of 32
+        let mut dst = vec![0u8; rows * per_row / 32 * 34];
+        use whisper_rs::whisper_rs_sys as sys;
+        // SAFETY: src holds rows × per_row f32s, dst the Q8_0 size of as many; no importance matrix.
+        let written = unsafe {
+            sys::ggml_quantize_chunk(
+                sys::ggml_type_GGML_TYPE_Q8_0,
+                src.as_ptr(),
+                dst.as_mut_ptr().cast(),
+                0,
+                rows as i64,
+                per_row as i64,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(written, dst.len(), "{}: Q8_0 size", t.name);
+        t.data = dst;
+        t.ttype = GGML_TYPE_Q8_0;
+    }
 }
 
 const GGML_MAGIC: u32 = 0x6767_6d6c;
 
-/// Convert a faster-whisper model directory (model.bin + vocabulary.txt) to a ggml file.
-/// Writes `out` atomically (temp file + rename) and returns the hyper-parameters.
-pub fn import_ct2(dir: &Path, out: &Path) -> Result<Hparams, ModelError> {
+/// Convert a faster-whisper model directory (model.bin + vocabulary.txt) to a ggml file with
+/// its matrices stored as `weights`. Writes `out` atomically (temp file + rename) and returns
+/// the hyper-parameters.
+pub fn import_ct2(dir: &Path, out: &Path, weights: Weights) -> Result<Hparams, ModelError> {
     let model_path = dir.join("model.bin");
     let model = read_ct2(&model_path)?;
     let fmt = |detail: String| ModelError::Format {
@@ -227,7 +302,17 @@ pub fn import_ct2(dir: &Path, out: &Path) -> Result<Hparams, ModelError> {
     if model.spec != "WhisperSpec" {
         return Err(fmt(format!("spec is {:?}, not WhisperSpec", model.spec)));
     }
-    let (hparams, tensors) = map_tensors(&model).map_err(fmt)?;
+    let (hparams, mut tensors) = map_tensors(&model).map_err(fmt)?;
+    if weights != Weights::F16
+        && tensors
+            .iter()
+            .any(|t| t.ttype == GGML_TYPE_F16 && t.shape.len() == 2 && t.shape[1] % 32 != 0)
+    {
+        return Err(fmt(
+            "matrix rows are not multiples of 32; cannot quantise".into()
+        ));
+    }
+    quantize(&mut tensors, weights);
 
     let vocab_path = dir.join("vocabulary.txt");
     let vocab_text = std::fs::read_to_string(&vocab_path).map_err(|source| ModelError::Io {
@@ -249,7 +334,7 @@ pub fn import_ct2(dir: &Path, out: &Path) -> Result<Hparams, ModelError> {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
     let mut w = BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
-    write_ggml(&mut w, &hparams, &filters, &tokens, &tensors).map_err(io)?;
+    write_ggml(&mut w, &hparams, weights, &filters, &tokens, &tensors).map_err(io)?;
     w.into_inner()
         .map_err(|e| io(e.into_error()))?
         .sync_all()
@@ -378,6 +463,7 @@ impl<'a> TensorMap<'a> {
         force_f32: bool,
     ) -> Result<(), String> {
         let f16 = shape.len() >= 2 && !force_f32;
+        let ttype = if f16 { GGML_TYPE_F16 } else { GGML_TYPE_F32 };
         let data = if f16 {
             var.to_f16_bytes()
         } else {
@@ -390,7 +476,7 @@ impl<'a> TensorMap<'a> {
         self.out.push(GgmlTensor {
             name,
             shape,
-            f16,
+            ttype,
             data,
         });
         Ok(())
@@ -469,6 +555,7 @@ impl<'a> TensorMap<'a> {
 fn write_ggml(
     w: &mut impl Write,
     hp: &Hparams,
+    weights: Weights,
     filters: &[f32],
     tokens: &[Vec<u8>],
     tensors: &[GgmlTensor],
@@ -489,7 +576,7 @@ fn write_ggml(
     ] {
         i32le(w, v)?;
     }
-    i32le(w, 1)?; // ftype: matrices in f16
+    i32le(w, weights.ftype())?;
     i32le(w, hp.n_mels)?;
     i32le(w, (filters.len() / hp.n_mels as usize) as i32)?;
     for f in filters {
@@ -503,7 +590,7 @@ fn write_ggml(
     for t in tensors {
         i32le(w, t.shape.len() as i32)?;
         i32le(w, t.name.len() as i32)?;
-        i32le(w, i32::from(t.f16))?;
+        i32le(w, t.ttype)?;
         for d in t.shape.iter().rev() {
             i32le(w, *d as i32)?; // ggml: innermost dimension first
         }
