@@ -4,22 +4,12 @@
 //! same-run baseline. Median of 5 runs.
 
 use std::path::Path;
-use std::time::Instant;
 
 use callqa::analysis::{self, AnalysisConfig};
 use callqa::audio::{self, Audio};
 
-fn median(mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..5)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[2]
-}
+mod common;
+use common::median_secs;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -54,11 +44,11 @@ fn main() {
     let call = Audio::from_channels(16_000, vec![left, right]);
     let cfg = AnalysisConfig::default();
 
-    let ours = median(|| {
+    let ours = median_secs(5, || {
         let levels = analysis::source_levels(&call, &cfg);
         std::hint::black_box(analysis::analyze(&call, &levels, 0, "zh", &cfg));
     });
-    let baseline = median(|| {
+    let baseline = median_secs(5, || {
         let mut m = ebur128::EbuR128::new(2, 16_000, ebur128::Mode::I).unwrap();
         let planes: Vec<&[f32]> = call.channels.iter().map(|c| c.as_slice()).collect();
         m.add_frames_planar_f32(&planes).unwrap();

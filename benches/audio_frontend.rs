@@ -5,9 +5,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use callqa::audio;
+
+mod common;
+use common::median_secs;
 
 const SECONDS: u32 = 600;
 const RUNS: usize = 5;
@@ -38,18 +40,6 @@ fn make_input(dir: &Path, name: &str, rate: u32, codec: &[&str]) -> PathBuf {
     path
 }
 
-fn median_secs(mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..RUNS)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[RUNS / 2]
-}
-
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
@@ -74,14 +64,14 @@ fn main() {
     );
     println!("|---|---|---|---|---|");
     for (label, path) in &inputs {
-        let decode_only = median_secs(|| {
+        let decode_only = median_secs(RUNS, || {
             audio::decode(path).unwrap();
         });
-        let ours = median_secs(|| {
+        let ours = median_secs(RUNS, || {
             let a = audio::decode(path).unwrap();
             std::hint::black_box(audio::resample(a).unwrap());
         });
-        let theirs = median_secs(|| {
+        let theirs = median_secs(RUNS, || {
             ffmpeg(&[
                 "-threads",
                 "1",

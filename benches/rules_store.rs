@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Instant;
 
 use callqa::asr::{Segment, Speaker, Transcript};
 use callqa::rules::{DEFAULT_RULES, RuleSet};
@@ -18,19 +17,10 @@ use callqa::store::{self, CallRow, CallRows, FindingRow, SegmentRow};
 mod reference;
 use reference::textgrid_words;
 
-const CALLS: usize = 1_000;
+mod common;
+use common::median_secs;
 
-fn median(mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..5)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[2]
-}
+const CALLS: usize = 1_000;
 
 const EN: [&str; 8] = [
     "Thank you for calling Example Bank, my name is Sarah, agent number 1037.",
@@ -187,10 +177,10 @@ fn main() {
     let rules = RuleSet::default_rules();
     let set = regex::RegexSet::new(phrases_of_the_rules()).unwrap();
     let mut findings = 0;
-    let ours = median(|| {
+    let ours = median_secs(5, || {
         findings = t.iter().map(|tr| rules.scan(tr, 48.0).len()).sum::<usize>();
     });
-    let baseline = median(|| {
+    let baseline = median_secs(5, || {
         let hits: usize = t
             .iter()
             .flat_map(|tr| &tr.segments)
@@ -222,14 +212,14 @@ fn main() {
     let _ = std::fs::remove_dir_all(&work);
     let mut n = 0;
     let mut pq_bytes = 0;
-    let pq = median(|| {
+    let pq = median_secs(5, || {
         n += 1;
         let out = work.join(format!("pq{n}"));
         store::write_chunk(&out, "2026-11-27", "bench", &r).unwrap();
         pq_bytes = dir_bytes(&out);
     });
     let mut js_bytes = 0;
-    let js = median(|| {
+    let js = median_secs(5, || {
         n += 1;
         let out = work.join(format!("js{n}"));
         std::fs::create_dir_all(&out).unwrap();
