@@ -2,8 +2,10 @@
 //! base via whisper.cpp, analysis, rules, scoring, Parquet) over labelled calls from
 //! `make datasets`, beside faster-whisper transcribing the same files with the same CT2 base
 //! weights (int8, CPU, same threads; `benches/faster_whisper_baseline.py`), in the same run.
-//! callqa runs twice: with the f16 model `make models` writes, and with the same weights
-//! converted to 8-bit (`models import-ct2 --weights q8_0`). All include loading the model. Audio-seconds per wall-second and peak RSS (wait4's rusage).
+//! callqa runs four times: with the f16 model `make models` writes and with the same weights
+//! converted to 8-bit (`models import-ct2 --weights q8_0`), each with one Whisper call per
+//! speech region (the default) and with regions packed into 28 s windows (`[asr] window_s`).
+//! All include loading the model. Audio-seconds per wall-second and peak RSS (wait4's rusage).
 //!
 //! env: CALLQA_BENCH_CALLS (default 8: the first 4 English and 4 Mandarin calls),
 //!      CALLQA_BENCH_THREADS (default 2)
@@ -96,20 +98,39 @@ fn main() {
         .status()
         .unwrap();
     assert!(status.success(), "q8_0 conversion failed");
+    // packing speech regions into 28 s Whisper windows ([asr] window_s; off by default)
+    let packed = work.join("packed.toml");
+    std::fs::write(&packed, "[asr]\nwindow_s = 28.0\n").unwrap();
+    let variants = [
+        (
+            "f16, one Whisper call per speech region (default)",
+            &model,
+            None,
+        ),
+        ("q8_0, one Whisper call per speech region", &q8, None),
+        (
+            "f16, regions packed into 28 s windows",
+            &model,
+            Some(&packed),
+        ),
+        ("q8_0, regions packed into 28 s windows", &q8, Some(&packed)),
+    ];
     let mut ours = Vec::new();
-    for (weights, m) in [("f16", &model), ("q8_0", &q8)] {
-        ours.push(measure(
-            Command::new(env!("CARGO_BIN_EXE_callqa"))
-                .arg("batch")
-                .arg(&bench_manifest)
-                .arg("--out")
-                .arg(work.join(format!("dataset-{weights}")))
-                .arg("--rules")
-                .arg(&rules)
-                .arg("--model")
-                .arg(m)
-                .args(["--jobs", "1", "--threads", &threads, "--quiet"]),
-        ));
+    for (k, (_, m, config)) in variants.iter().enumerate() {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_callqa"));
+        cmd.arg("batch")
+            .arg(&bench_manifest)
+            .arg("--out")
+            .arg(work.join(format!("dataset-{k}")))
+            .arg("--rules")
+            .arg(&rules)
+            .arg("--model")
+            .arg(m)
+            .args(["--jobs", "1", "--threads", &threads, "--quiet"]);
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        ours.push(measure(&mut cmd));
     }
     let (fw_s, fw_mb, fw_out) = measure(
         Command::new("python3")
@@ -126,9 +147,9 @@ fn main() {
         picked.len()
     );
     println!("|---|---|---|---|");
-    for ((s, mb, _), weights) in ours.iter().zip(["f16", "q8_0"]) {
+    for ((s, mb, _), (label, _, _)) in ours.iter().zip(&variants) {
         println!(
-            "| callqa batch (Whisper base {weights}, whisper.cpp; + analysis, rules, Parquet) | {s:.1} | {:.1}× | {mb:.0} MiB |",
+            "| callqa batch, Whisper base {label} | {s:.1} | {:.1}× | {mb:.0} MiB |",
             audio_s / s
         );
     }
@@ -136,9 +157,10 @@ fn main() {
         "| baseline: faster-whisper 1.2.1 (Whisper base int8, CTranslate2; transcription only) | {fw_s:.1} | {:.1}× | {fw_mb:.0} MiB |",
         audio_s / fw_s
     );
-    for ((s, mb, _), weights) in ours.iter().zip(["f16", "q8_0"]) {
+    println!();
+    for ((s, mb, _), (label, _, _)) in ours.iter().zip(&variants) {
         println!(
-            "\ncallqa ({weights}) runs at {:.2}× faster-whisper's speed with {:.2}× its peak memory",
+            "callqa ({label}): {:.2}× faster-whisper's speed, {:.2}× its peak memory",
             fw_s / s,
             mb / fw_mb
         );
