@@ -374,12 +374,14 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
                 *v * g
             };
         }
+        let words = if t.language == "zh" {
+            thchs30_words(repo, &t.text)
+        } else {
+            Vec::new()
+        };
         let voice: Vec<(f64, f64)> = if t.language == "zh" {
             let tempo = f64::from(t.speed) / 100.0;
-            thchs30_words(repo, &t.text)
-                .iter()
-                .map(|w| (w.0 / tempo, w.1 / tempo))
-                .collect()
+            words.iter().map(|w| (w.0 / tempo, w.1 / tempo)).collect()
         } else {
             voiced(&x)
         };
@@ -426,10 +428,7 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
             speech: voice.iter().map(|(a, b)| [start + a, start + b]).collect(),
             text: t.text.clone(),
             reference: if t.language == "zh" {
-                thchs30_words(repo, &t.text)
-                    .into_iter()
-                    .map(|w| w.2)
-                    .collect()
+                words.iter().map(|w| w.2.as_str()).collect()
             } else {
                 t.text.clone()
             },

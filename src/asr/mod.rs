@@ -78,7 +78,7 @@ pub struct AsrConfig {
     pub gate_config: VadConfig,
     /// Pack a channel's consecutive speech regions into one Whisper call of up to this many
     /// seconds (0, the default: one call per region). whisper.cpp encodes a full 30 s window
-    /// per call however short the audio, so packing (28 s) transcribes ≈ 2× faster; off by
+    /// per call however short the audio, so packing (28 s) transcribes ≈ 2.5× faster; off by
     /// default because the evaluation shows mixed accuracy with it (README, Transcription).
     pub window_s: f64,
 }
