@@ -7,6 +7,7 @@ use std::path::Path;
 
 use callqa::analysis::{self, AnalysisConfig};
 use callqa::audio::{self, Audio};
+use callqa::call::CallFacts;
 
 mod common;
 use common::median_secs;
@@ -46,7 +47,12 @@ fn main() {
 
     let ours = median_secs(5, || {
         let levels = analysis::source_levels(&call, &cfg);
-        std::hint::black_box(analysis::analyze(&call, &levels, 0, "zh", &cfg));
+        std::hint::black_box(analysis::analyze(
+            &call,
+            &levels,
+            &CallFacts::default(),
+            &cfg,
+        ));
     });
     let baseline = median_secs(5, || {
         let mut m = ebur128::EbuR128::new(2, 16_000, ebur128::Mode::I).unwrap();

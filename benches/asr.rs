@@ -37,7 +37,7 @@ fn main() {
             ..AsrConfig::default()
         };
         let start = Instant::now();
-        let tr = t.transcribe(&call, &cfg).unwrap();
+        let tr = t.transcribe(&call, &cfg.call_defaults(), &cfg).unwrap();
         let secs = start.elapsed().as_secs_f64();
         results.push(secs);
         println!(

@@ -8,8 +8,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use callqa::asr::{Segment, Speaker, Transcript};
+use callqa::asr::{Segment, Transcript};
+use callqa::call::{CallStatus, Speaker};
 use callqa::rules::{DEFAULT_RULES, RuleSet};
+use callqa::rules::{Kind, MatchMode, Severity};
 use callqa::store::{self, CallRow, CallRows, FindingRow, SegmentRow};
 
 #[allow(dead_code)]
@@ -69,7 +71,7 @@ fn transcripts(root: &Path) -> Vec<Transcript> {
                 .collect();
             Transcript {
                 model: "bench".into(),
-                language: language.into(),
+                language: language.parse().unwrap(),
                 segments,
                 transcribed_s: 40.0,
             }
@@ -107,7 +109,7 @@ fn rows(t: &[Transcript]) -> Vec<CallRows> {
                 team: "care".into(),
                 started_at: Some("2026-11-27T09:00:00Z".into()),
                 call_date: "2026-11-27".into(),
-                status: "ok".into(),
+                status: CallStatus::Ok,
                 score: Some(80.0 + (i % 20) as f64),
                 score_items: Some(r#"[{"item":"rules.forbidden","status":"ok"}]"#.into()),
                 acoustics_json: Some("{}".repeat(200)),
@@ -118,14 +120,14 @@ fn rows(t: &[Transcript]) -> Vec<CallRows> {
                     call_id: id.clone(),
                     agent_id: call.agent_id.clone(),
                     rule_id: "en.forbidden.dismissive".into(),
-                    kind: "forbidden".into(),
-                    severity: "major".into(),
-                    speaker: "agent".into(),
+                    kind: Kind::Forbidden,
+                    severity: Severity::Major,
+                    speaker: Speaker::Agent,
                     start_s: k as f64,
                     end_s: k as f64 + 2.0,
                     matched_text: "that's not my problem".into(),
                     evidence: "thats not my problem".into(),
-                    mode: "exact".into(),
+                    mode: MatchMode::Exact,
                     confidence: 1.0,
                 })
                 .collect();
@@ -135,7 +137,7 @@ fn rows(t: &[Transcript]) -> Vec<CallRows> {
                 .map(|s| SegmentRow {
                     call_id: id.clone(),
                     agent_id: call.agent_id.clone(),
-                    speaker: store::tables::speaker_name(s.speaker).into(),
+                    speaker: s.speaker,
                     start_s: s.start,
                     end_s: s.end,
                     text: s.text.clone(),

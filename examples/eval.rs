@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use callqa::analysis::{Acoustics, Interval};
-use callqa::asr::Speaker;
+use callqa::analysis::Acoustics;
+use callqa::call::{Interval, Speaker};
 use callqa::store;
 use serde::Deserialize;
 
@@ -341,11 +341,7 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
         let segs = segments.get(&t.call_id).unwrap_or(&no_segments);
         let acoustics: Acoustics = serde_json::from_str(&c_acoustics[ci]).expect("acoustics_json");
         for who in [Speaker::Agent, Speaker::Customer] {
-            let name = if who == Speaker::Agent {
-                "agent"
-            } else {
-                "customer"
-            };
+            let name = who.to_string();
             let turns: Vec<&Turn> = t.turns.iter().filter(|x| x.speaker == name).collect();
             let reference: String = turns
                 .iter()

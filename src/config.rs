@@ -6,10 +6,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aggregate::AggregateConfig;
 use crate::analysis::AnalysisConfig;
 use crate::asr::AsrConfig;
+use crate::rules::{self, RuleSet, RulesError};
 use crate::score::ScorecardConfig;
-use crate::store::agents::AggregateConfig;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +31,8 @@ pub struct RulesConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    #[error(transparent)]
+    Rules(#[from] RulesError),
     #[error("{path}: cannot read: {source}")]
     Read {
         path: String,
@@ -67,5 +70,76 @@ impl Config {
 
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("config serialises")
+    }
+}
+
+/// What a run is configured with: the configuration, the rules, and the rules text (part of
+/// the configuration hash). Loaded once, before any call.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config: Config,
+    pub rules: RuleSet,
+    pub rules_text: String,
+}
+
+impl Settings {
+    /// The configuration file (None: defaults) and the rules file (None: the config's
+    /// `[rules] file`, else the shipped rules).
+    pub fn load(config: Option<&Path>, rules: Option<&Path>) -> Result<Self, ConfigError> {
+        let config = config.map(Config::load).transpose()?.unwrap_or_default();
+        Self::with_rules(config, rules)
+    }
+
+    /// `config` as given, with the rules from `rules` or from its `[rules] file`.
+    pub fn with_rules(config: Config, rules: Option<&Path>) -> Result<Self, ConfigError> {
+        let Some(path) = rules.map(Path::to_path_buf).or(config.rules.file.clone()) else {
+            return Ok(Settings {
+                config,
+                rules: RuleSet::default_rules(),
+                rules_text: rules::DEFAULT_RULES.to_string(),
+            });
+        };
+        let set = RuleSet::load(&path)?;
+        let rules_text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(Settings {
+            config,
+            rules: set,
+            rules_text,
+        })
+    }
+
+    /// Hashes of what decides a call's result, for the resume key and the rows: (everything,
+    /// what shapes the transcript and VAD).
+    pub fn hashes(&self) -> (String, String) {
+        let h = |parts: &[&str]| {
+            let mut h = blake3::Hasher::new();
+            for p in parts {
+                h.update(p.as_bytes());
+                h.update(b"\0");
+            }
+            h.finalize().to_hex()[..16].to_string()
+        };
+        let t = |v: &dyn erased::Toml| v.toml();
+        let c = &self.config;
+        // thread counts change speed, not results
+        let mut asr_cfg = c.asr.clone();
+        asr_cfg.threads = 0;
+        let asr = h(&[&t(&asr_cfg), &t(&c.analysis.vad)]);
+        let all = h(&[&asr, &t(&c.analysis), &t(&c.score), &self.rules_text]);
+        (all, asr)
+    }
+}
+
+mod erased {
+    pub trait Toml {
+        fn toml(&self) -> String;
+    }
+    impl<T: serde::Serialize> Toml for T {
+        fn toml(&self) -> String {
+            toml::to_string(self).expect("config serialises")
+        }
     }
 }

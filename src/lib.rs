@@ -1,15 +1,20 @@
 //! callqa: call-center QA over recorded calls.
 //!
-//! One call flows one way through one module per stage:
-//! `audio` (decode, resample) → `analysis` → `asr` → `rules` → `score` → `store`,
-//! driven by `batch` for many files and by `cli` for people. See DESIGN in the README.
+//! One call flows one way through one module per stage, lowest first (README, "Architecture"):
+//! `call` (facts) → `audio` (decode, resample, VAD) → `asr` → `analysis` → `rules` → `score`
+//! → `aggregate` → `config` → `pipeline` → `store` → `batch` / `report` → `cli`.
+//! `models` (the Whisper converter) stands apart. A module never imports from one above it;
+//! `tests/layers.rs` checks that.
 
+pub mod aggregate;
 pub mod analysis;
 pub mod asr;
 pub mod audio;
 pub mod batch;
+pub mod call;
 pub mod cli;
 pub mod config;
+pub mod models;
 pub mod pipeline;
 pub mod report;
 pub mod rules;

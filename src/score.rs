@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Acoustics, Flag};
-use crate::asr::Speaker;
+use crate::call::Speaker;
 use crate::rules::{Finding, Severity};
 
 /// Points per occurrence and the most one item can cost.
@@ -71,7 +71,7 @@ impl Default for ScorecardConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     Deducted,
@@ -79,6 +79,8 @@ pub enum ItemStatus {
     /// Cannot be judged on this call.
     NotApplicable,
 }
+
+crate::serde_names!(ItemStatus);
 
 /// One line of the scorecard that cost points or could not be judged.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -128,12 +130,7 @@ impl ScorecardConfig {
                         Severity::Major => self.major,
                         Severity::Critical => self.critical,
                     });
-                    items.extend(deducted(
-                        rule,
-                        count,
-                        ded,
-                        &format!("{severity:?}").to_lowercase(),
-                    ));
+                    items.extend(deducted(rule, count, ded, &severity.to_string()));
                 }
             }
             None => items.push(not_applicable("rules", "not transcribed")),
@@ -158,15 +155,15 @@ impl ScorecardConfig {
                     self.talk_over,
                     "agent interrupted",
                 ));
-                for (flag, name, ded) in [
-                    (Flag::TooFast, "too_fast", self.too_fast),
-                    (Flag::TooSlow, "too_slow", self.too_slow),
-                    (Flag::TooQuiet, "too_quiet", self.too_quiet),
-                    (Flag::TooLoud, "too_loud", self.too_loud),
-                    (Flag::Clipping, "clipping", self.clipping),
+                for (flag, ded) in [
+                    (Flag::TooFast, self.too_fast),
+                    (Flag::TooSlow, self.too_slow),
+                    (Flag::TooQuiet, self.too_quiet),
+                    (Flag::TooLoud, self.too_loud),
+                    (Flag::Clipping, self.clipping),
                 ] {
                     let n = usize::from(agent.flags.contains(&flag));
-                    items.extend(deducted(&format!("acoustic.{name}"), n, ded, "agent"));
+                    items.extend(deducted(&format!("acoustic.{flag}"), n, ded, "agent"));
                 }
             }
             _ => items.push(not_applicable(

@@ -1,6 +1,6 @@
 //! The statistics of the agents table, against published values.
 
-use callqa::store::agents::{AggregateConfig, CallStat, aggregate, quantile, t_975};
+use callqa::aggregate::{AggregateConfig, CallStat, aggregate, quantile, t_975};
 
 #[test]
 fn t_quantiles_match_published_tables() {

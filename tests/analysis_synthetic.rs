@@ -4,8 +4,8 @@
 mod common;
 
 use callqa::analysis::{self, AnalysisConfig, Flag};
-use callqa::asr::Speaker;
 use callqa::audio::Audio;
+use callqa::call::{CallFacts, Language, Speaker};
 
 const RATE: u32 = 16_000;
 
@@ -29,8 +29,7 @@ fn analysed() -> analysis::Acoustics {
     analysis::analyze(
         &a,
         &analysis::source_levels(&a, &AnalysisConfig::default()),
-        0,
-        "zh",
+        &CallFacts::default(),
         &AnalysisConfig::default(),
     )
 }
@@ -135,8 +134,7 @@ fn quiet_loud_and_clipped_speakers_are_flagged() {
     let m = analysis::analyze(
         &a,
         &analysis::source_levels(&a, &AnalysisConfig::default()),
-        0,
-        "zh",
+        &CallFacts::default(),
         &AnalysisConfig::default(),
     );
     assert!(
@@ -166,8 +164,7 @@ fn quiet_loud_and_clipped_speakers_are_flagged() {
     let m = analysis::analyze(
         &a,
         &analysis::source_levels(&a, &AnalysisConfig::default()),
-        0,
-        "zh",
+        &CallFacts::default(),
         &AnalysisConfig::default(),
     );
     assert_eq!(m.speakers[0].talk_s, 0.0);
@@ -180,8 +177,7 @@ fn mono_calls_have_no_per_speaker_measures() {
     let m = analysis::analyze(
         &a,
         &analysis::source_levels(&a, &AnalysisConfig::default()),
-        0,
-        "zh",
+        &CallFacts::default(),
         &AnalysisConfig::default(),
     );
     assert!(!m.per_speaker);
@@ -195,12 +191,12 @@ fn mono_calls_have_no_per_speaker_measures() {
 #[test]
 fn transcript_units_count_characters_digits_and_words() {
     assert_eq!(
-        analysis::transcript_units("您好，工号1234，很高兴为您服务。", "zh"),
+        analysis::transcript_units("您好，工号1234，很高兴为您服务。", Language::Zh),
         15
     );
-    assert_eq!(analysis::transcript_units("请问 VIP 服务", "zh"), 5);
+    assert_eq!(analysis::transcript_units("请问 VIP 服务", Language::Zh), 5);
     assert_eq!(
-        analysis::transcript_units("How can I help you today?", "en"),
+        analysis::transcript_units("How can I help you today?", Language::En),
         6
     );
 }

@@ -2,8 +2,9 @@
 
 mod common;
 
-use callqa::analysis::{self, AnalysisConfig, Interval};
+use callqa::analysis::{self, AnalysisConfig};
 use callqa::audio;
+use callqa::call::{CallFacts, Interval};
 use common::{repo, textgrid_words};
 
 #[test]
@@ -21,7 +22,12 @@ fn vad_and_syllable_rate_match_the_alignments() {
             .collect();
         let chars = truth.len();
         let true_speech: f64 = truth.iter().map(Interval::len).sum();
-        let m = analysis::analyze(&a, &analysis::source_levels(&decoded, &cfg), 0, "zh", &cfg);
+        let m = analysis::analyze(
+            &a,
+            &analysis::source_levels(&decoded, &cfg),
+            &CallFacts::default(),
+            &cfg,
+        );
         let ours = &m.speakers[0].speech;
         // 10 ms frames: speech in truth vs speech in ours
         let n = (a.duration_s() / 0.01) as usize;

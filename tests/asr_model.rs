@@ -2,7 +2,7 @@
 
 mod common;
 
-use callqa::asr::model::{self, f16_to_f32, f32_to_f16, mel_filters, vocab_bytes};
+use callqa::models::{self, f16_to_f32, f32_to_f16, mel_filters, vocab_bytes};
 use common::repo;
 
 /// Reads a little-endian f32 .npy (the format numpy writes): header, then the data.
@@ -95,8 +95,8 @@ fn rejects_a_file_that_is_not_a_ct2_model() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("model.bin"), b"definitely not a model").unwrap();
     std::fs::write(dir.path().join("vocabulary.txt"), "<|endoftext|>\n").unwrap();
-    let err =
-        model::import_ct2(dir.path(), &dir.path().join("out.bin"), Default::default()).unwrap_err();
+    let err = models::import_ct2(dir.path(), &dir.path().join("out.bin"), Default::default())
+        .unwrap_err();
     assert!(err.to_string().contains("model.bin"), "{err}");
     assert!(!dir.path().join("out.bin").exists(), "no output on failure");
 }
@@ -113,7 +113,7 @@ fn converts_the_real_ct2_base_model() {
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ggml-base.bin");
-    let hp = model::import_ct2(&ct2, &out, model::Weights::F16).unwrap();
+    let hp = models::import_ct2(&ct2, &out, models::Weights::F16).unwrap();
     assert_eq!(
         (
             hp.n_vocab,
@@ -149,10 +149,11 @@ fn converts_the_real_ct2_base_model() {
 fn q8_0_weights_load_and_transcribe_like_f16() {
     use callqa::asr::{AsrConfig, Transcriber};
     use callqa::audio;
+    use callqa::call::CallFacts;
     let ct2 = repo("models/cache/ct2-base");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ggml-base-q8_0.bin");
-    model::import_ct2(&ct2, &out, model::Weights::Q8_0).unwrap();
+    models::import_ct2(&ct2, &out, models::Weights::Q8_0).unwrap();
     let (q8, f16) = (
         std::fs::metadata(&out).unwrap().len() as f64,
         std::fs::metadata(common::model_path()).unwrap().len() as f64,
@@ -172,7 +173,7 @@ fn q8_0_weights_load_and_transcribe_like_f16() {
                 .collect();
             let a = audio::resample(audio::decode(&repo(&format!("{name}.wav"))).unwrap()).unwrap();
             let text: String = t
-                .transcribe(&a, &AsrConfig::default())
+                .transcribe(&a, &CallFacts::default(), &AsrConfig::default())
                 .unwrap()
                 .segments
                 .iter()

@@ -4,8 +4,9 @@ mod common;
 
 use std::sync::OnceLock;
 
-use callqa::asr::{AsrConfig, Speaker, Transcriber, normalise_text};
+use callqa::asr::{AsrConfig, Transcriber, normalise_text};
 use callqa::audio::{self, Audio};
+use callqa::call::{CallFacts, Language, Speaker};
 use common::{edit_distance, repo, textgrid_words};
 
 fn transcriber() -> &'static Transcriber {
@@ -37,7 +38,7 @@ fn mandarin_cer_on_thchs30_is_under_35_percent() {
             .flat_map(|(_, _, w)| w.chars().collect::<Vec<_>>())
             .collect();
         let t = transcriber()
-            .transcribe(&load16k(&format!("{name}.wav")), &cfg)
+            .transcribe(&load16k(&format!("{name}.wav")), &cfg.call_defaults(), &cfg)
             .unwrap();
         let text: String = t.segments.iter().map(|s| s.text.as_str()).collect();
         let hyp = cer_chars(&text);
@@ -86,11 +87,15 @@ fn english_wer_is_under_20_percent() {
             .collect()
     };
     let cfg = AsrConfig {
-        language: "en".into(),
+        language: Language::En,
         ..AsrConfig::default()
     };
     let t = transcriber()
-        .transcribe(&load16k("tests/fixtures/speech/en_agent.wav"), &cfg)
+        .transcribe(
+            &load16k("tests/fixtures/speech/en_agent.wav"),
+            &cfg.call_defaults(),
+            &cfg,
+        )
         .unwrap();
     let hyp: String = t
         .segments
@@ -136,7 +141,7 @@ fn silent_stretches_are_not_transcribed() {
     let customer_turns = [place(&mut right, 40, clip(2))];
     let call = Audio::from_channels(16_000, vec![left, right]);
     let t = transcriber()
-        .transcribe(&call, &AsrConfig::default())
+        .transcribe(&call, &CallFacts::default(), &AsrConfig::default())
         .unwrap();
     let inside = |turns: &[(f64, f64)], s: f64, e: f64| {
         turns.iter().any(|&(a, b)| s >= a - 0.5 && e <= b + 0.5)
@@ -182,7 +187,9 @@ fn agent_channel_is_configurable() {
         agent_channel: 1,
         ..AsrConfig::default()
     };
-    let t = transcriber().transcribe(&call, &cfg).unwrap();
+    let t = transcriber()
+        .transcribe(&call, &cfg.call_defaults(), &cfg)
+        .unwrap();
     assert!(!t.segments.is_empty());
     assert!(
         t.segments.iter().all(|s| s.speaker == Speaker::Agent),

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use callqa::batch::{self, UNKNOWN};
+use callqa::batch;
+use callqa::call::{Language, UNKNOWN};
 use regex::Regex;
 
 fn touch(dir: &Path, rel: &str, bytes: &[u8]) {
@@ -66,8 +67,8 @@ fn a_manifest_gives_ids_and_settings_and_reports_bad_rows_by_line() {
         Some("2026-11-26T09:15:00+08:00")
     );
     assert_eq!(
-        (calls[0].agent_channel, calls[0].language.as_deref()),
-        (Some(1), Some("en"))
+        (calls[0].agent_channel, calls[0].language),
+        (Some(1), Some(Language::En))
     );
     assert_eq!(
         (calls[1].call_id.as_str(), calls[1].agent_id.as_str()),

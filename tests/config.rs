@@ -18,7 +18,7 @@ fn a_partial_file_overrides_only_its_keys() {
     let c = Config::parse("[analysis]\ndead_air_s = 8.0\n\n[asr]\nlanguage = \"en\"\n").unwrap();
     assert_eq!(c.analysis.dead_air_s, 8.0);
     assert_eq!(c.analysis.talk_over_s, 1.0);
-    assert_eq!(c.asr.language, "en");
+    assert_eq!(c.asr.language, callqa::call::Language::En);
     assert_eq!(c.asr.threads, 2);
 }
 

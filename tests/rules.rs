@@ -3,7 +3,7 @@
 
 mod common;
 
-use callqa::asr::Speaker::{Agent, Customer};
+use callqa::call::Speaker::{Agent, Customer};
 use callqa::rules::{Kind, RuleSet, normalise, redact};
 use common::transcript;
 
@@ -147,7 +147,7 @@ unless = ["帮您查", "帮您问"]
         rules
             .scan(&t, 60.0)
             .into_iter()
-            .map(|f| (f.rule_id, f.mode))
+            .map(|f| (f.rule_id, f.mode.to_string()))
             .collect::<Vec<_>>()
     };
     let fuzzy = |m: &str| vec![("fuzzy".to_string(), m.to_string())];
@@ -195,7 +195,7 @@ phrases = ["一碗榨菜干子炒肉丝"]
     );
     let f = rules.scan(&heard, 9.3);
     assert_eq!(f.len(), 1, "{f:?}");
-    assert_eq!(f[0].mode, "homophone");
+    assert_eq!(f[0].mode.to_string(), "homophone");
     assert_eq!(f[0].matched_text, "一碗炸菜干自炒肉丝");
     assert!(f[0].confidence < 1.0);
 }

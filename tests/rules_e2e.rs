@@ -2,8 +2,9 @@
 
 mod common;
 
-use callqa::asr::{AsrConfig, Speaker, Transcriber};
+use callqa::asr::{AsrConfig, Transcriber};
 use callqa::audio;
+use callqa::call::{CallFacts, Speaker};
 use callqa::rules::RuleSet;
 use common::{callqa, repo};
 
@@ -145,13 +146,15 @@ phrases = ["{reference}"]
     .unwrap();
     let t = Transcriber::load(&common::model_path()).unwrap();
     let a = audio::resample(audio::decode(&repo("datasets/zh-thchs30/A2_3.wav")).unwrap()).unwrap();
-    let tr = t.transcribe(&a, &AsrConfig::default()).unwrap();
+    let tr = t
+        .transcribe(&a, &CallFacts::default(), &AsrConfig::default())
+        .unwrap();
     let heard: String = tr.segments.iter().map(|s| s.text.as_str()).collect();
     let f = rules.scan(&tr, a.duration_s());
     println!("reference {reference}\nheard     {heard}\n{f:#?}");
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(
-        (f[0].rule_id.as_str(), f[0].mode.as_str()),
+        (f[0].rule_id.as_str(), f[0].mode.to_string().as_str()),
         ("as-read.homophone", "homophone")
     );
     assert_eq!(f[0].speaker, Speaker::Mixed);

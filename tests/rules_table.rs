@@ -3,7 +3,7 @@
 
 mod common;
 
-use callqa::asr::Speaker;
+use callqa::call::Speaker;
 use callqa::rules::{Kind, RuleSet};
 
 const A: Speaker = Speaker::Agent;

@@ -3,8 +3,9 @@
 mod common;
 
 use callqa::analysis::{self, AnalysisConfig};
-use callqa::asr::Speaker::{Agent, Customer};
 use callqa::audio::Audio;
+use callqa::call::CallFacts;
+use callqa::call::Speaker::{Agent, Customer};
 use callqa::config::Config;
 use callqa::rules::RuleSet;
 use callqa::score::{ItemStatus, ScorecardConfig};
@@ -25,7 +26,12 @@ fn stereo() -> analysis::Acoustics {
         ],
     );
     let cfg = tones_cfg();
-    analysis::analyze(&a, &analysis::source_levels(&a, &cfg), 0, "zh", &cfg)
+    analysis::analyze(
+        &a,
+        &analysis::source_levels(&a, &cfg),
+        &CallFacts::default(),
+        &cfg,
+    )
 }
 
 /// Tones are not speech: one "syllable" per burst reads as very slow. Rate flags are tested in
@@ -96,7 +102,12 @@ fn clean_call_scores_full_marks() {
         ],
     );
     let cfg = tones_cfg();
-    let ac = analysis::analyze(&a, &analysis::source_levels(&a, &cfg), 0, "zh", &cfg);
+    let ac = analysis::analyze(
+        &a,
+        &analysis::source_levels(&a, &cfg),
+        &CallFacts::default(),
+        &cfg,
+    );
     let s = ScorecardConfig::default().score(&ac, Some(&f));
     assert_eq!(s.score, 100.0, "{s:#?}");
     assert!(s.pass && !s.auto_fail);
@@ -139,7 +150,12 @@ fn auto_fail_rules_zero_the_score() {
 fn mono_and_untranscribed_items_are_not_applicable() {
     let a = Audio::from_channels(RATE, vec![tone(30.0, &[(1.0, 20.0)])]);
     let cfg = tones_cfg();
-    let ac = analysis::analyze(&a, &analysis::source_levels(&a, &cfg), 0, "zh", &cfg);
+    let ac = analysis::analyze(
+        &a,
+        &analysis::source_levels(&a, &cfg),
+        &CallFacts::default(),
+        &cfg,
+    );
     let s = ScorecardConfig::default().score(&ac, None);
     let na: Vec<&str> = s
         .items

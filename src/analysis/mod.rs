@@ -3,30 +3,13 @@
 //! speech rate where one exists.
 
 mod rate;
-pub mod vad;
 
 use serde::{Deserialize, Serialize};
 
-use crate::asr::{Speaker, Transcript};
-use crate::audio::Audio;
+use crate::asr::Transcript;
+use crate::audio::{Audio, VadConfig, speech_intervals};
+use crate::call::{CallFacts, Interval, Language, Speaker};
 pub use rate::{syllable_nuclei, transcript_units};
-pub use vad::{VadConfig, speech_intervals};
-
-/// Half-open time interval [start, end) in seconds from call start.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    pub start: f64,
-    pub end: f64,
-}
-
-impl Interval {
-    pub fn len(&self) -> f64 {
-        self.end - self.start
-    }
-    pub fn is_empty(&self) -> bool {
-        self.end <= self.start
-    }
-}
 
 /// All analysis thresholds (the `[analysis]` table of the config file). Defaults and why: README.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +68,8 @@ pub enum Flag {
     /// Transcript and acoustic rates disagree: often an ASR failure on this speaker.
     RateDisagreement,
 }
+
+crate::serde_names!(Flag);
 
 /// Measures of one channel's speaker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,22 +143,18 @@ pub fn source_levels(decoded: &Audio, cfg: &AnalysisConfig) -> Vec<SourceLevels>
 pub fn analyze(
     audio: &Audio,
     levels: &[SourceLevels],
-    agent_channel: usize,
-    language: &str,
+    facts: &CallFacts,
     cfg: &AnalysisConfig,
 ) -> Acoustics {
     let duration_s = audio.duration_s();
     let stereo = audio.channels.len() >= 2;
+    let language = facts.language;
     let mut speakers: Vec<SpeakerMeasures> = audio
         .channels
         .iter()
         .enumerate()
         .map(|(ch, samples)| {
-            let speaker = match (stereo, ch == agent_channel) {
-                (false, _) => Speaker::Mixed,
-                (true, true) => Speaker::Agent,
-                (true, false) => Speaker::Customer,
-            };
+            let speaker = facts.speaker(audio.channels.len(), ch);
             let speech = speech_intervals(samples, audio.rate, &cfg.vad);
             let talk_s = total(&speech);
             let voiced = gather(samples, audio.rate, &speech);
@@ -253,7 +234,7 @@ fn judge_intervals(a: &mut Acoustics, cfg: &AnalysisConfig) {
 
 /// Re-apply the thresholds of `cfg` to stored measures (a rescore): dead air, talk-over and
 /// every flag. VAD settings cannot be re-applied: they need the audio.
-pub fn rejudge(acoustics: &mut Acoustics, language: &str, cfg: &AnalysisConfig) {
+pub fn rejudge(acoustics: &mut Acoustics, language: Language, cfg: &AnalysisConfig) {
     judge_intervals(acoustics, cfg);
     for m in &mut acoustics.speakers {
         m.flags = flags(m, language, cfg);
@@ -267,14 +248,14 @@ pub fn apply_transcript(acoustics: &mut Acoustics, transcript: &Transcript, cfg:
             .segments
             .iter()
             .filter(|s| s.speaker == m.speaker)
-            .map(|s| transcript_units(&s.text, &transcript.language))
+            .map(|s| transcript_units(&s.text, transcript.language))
             .sum();
         m.transcript_rate_per_min = (m.talk_s >= 1.0).then(|| units as f64 * 60.0 / m.talk_s);
-        m.flags = flags(m, &transcript.language, cfg);
+        m.flags = flags(m, transcript.language, cfg);
     }
 }
 
-fn flags(m: &SpeakerMeasures, language: &str, cfg: &AnalysisConfig) -> Vec<Flag> {
+fn flags(m: &SpeakerMeasures, language: Language, cfg: &AnalysisConfig) -> Vec<Flag> {
     let mut f = Vec::new();
     if let Some(l) = m.loudness_lufs {
         if l < cfg.too_quiet_lufs {
@@ -290,7 +271,7 @@ fn flags(m: &SpeakerMeasures, language: &str, cfg: &AnalysisConfig) -> Vec<Flag>
     // Mandarin: characters are syllables, so the acoustic rate stands in when there is no
     // transcript. English: words per minute need the transcript.
     let (rate, lo, hi) = match language {
-        "en" => (m.transcript_rate_per_min, cfg.en_min_wpm, cfg.en_max_wpm),
+        Language::En => (m.transcript_rate_per_min, cfg.en_min_wpm, cfg.en_max_wpm),
         _ => (
             m.transcript_rate_per_min.or(m.syllables_per_min),
             cfg.zh_min_cpm,
@@ -306,7 +287,7 @@ fn flags(m: &SpeakerMeasures, language: &str, cfg: &AnalysisConfig) -> Vec<Flag>
         }
     }
     if let (false, Some(t), Some(a)) = (
-        language == "en",
+        language == Language::En,
         m.transcript_rate_per_min,
         m.syllables_per_min,
     ) && a > 0.0

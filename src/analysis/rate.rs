@@ -1,6 +1,6 @@
 //! Speech rate, acoustically (syllable nuclei) and from the transcript.
 
-use super::Interval;
+use crate::call::{Interval, Language};
 
 /// Count syllable nuclei inside `speech`, after de Jong & Wempe (2009): peaks of the intensity
 /// envelope that stand out from the dips on either side, above a threshold relative to the
@@ -94,8 +94,8 @@ fn biquad(x: impl Iterator<Item = f64>, rate: u32, f0: f64, high: bool) -> Vec<f
 
 /// Rate units in a transcript: English words, or for Mandarin (and anything else) CJK characters
 /// and digits (each read as one syllable) plus Latin words.
-pub fn transcript_units(text: &str, language: &str) -> usize {
-    if language == "en" {
+pub fn transcript_units(text: &str, language: Language) -> usize {
+    if language == Language::En {
         return text
             .split_whitespace()
             .filter(|w| w.chars().any(char::is_alphanumeric))

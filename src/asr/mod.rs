@@ -2,17 +2,15 @@
 //! agent and customer on separate channels) with whisper.cpp via whisper-rs; only the speech
 //! regions found by the voice activity detector reach Whisper, since it hallucinates on silence and pays a
 //! full 30 s window per call.
-//! The gate is the analysis stage's VAD ([`speech_intervals`]) with wider margins ([`asr_gate`]).
-
-pub mod model;
+//! The gate is the front end's VAD ([`speech_intervals`]) with wider margins ([`asr_gate`]).
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
-use crate::analysis::{VadConfig, speech_intervals};
-use crate::audio::{Audio, TARGET_RATE};
+use crate::audio::{Audio, TARGET_RATE, VadConfig, speech_intervals};
+use crate::call::{CallFacts, Language, Speaker};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AsrError {
@@ -24,15 +22,6 @@ pub enum AsrError {
     Rate(u32),
     #[error("whisper failed: {0}")]
     Whisper(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Speaker {
-    Agent,
-    Customer,
-    /// Mono recording: both parties on one channel.
-    Mixed,
 }
 
 /// One stretch of recognised speech. Times are seconds from call start.
@@ -57,7 +46,7 @@ pub struct Segment {
 #[derive(Debug, Clone, Serialize)]
 pub struct Transcript {
     pub model: String,
-    pub language: String,
+    pub language: Language,
     pub segments: Vec<Segment>,
     /// Seconds of audio sent to Whisper after speech gating, all channels together.
     pub transcribed_s: f64,
@@ -67,9 +56,10 @@ pub struct Transcript {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AsrConfig {
-    /// `zh`, `en`, or `auto` (Whisper detects it per region).
-    pub language: String,
-    /// Which channel of a stereo file is the agent (0 = left).
+    /// `zh`, `en`, or `auto` (Whisper detects it per region): the default for calls whose
+    /// manifest row does not say.
+    pub language: Language,
+    /// Which channel of a stereo file is the agent (0 = left), unless the manifest says.
     pub agent_channel: usize,
     /// Whisper threads per call.
     pub threads: usize,
@@ -141,12 +131,22 @@ fn pack(regions: &[(usize, usize)], rate: u32, window_s: f64) -> Vec<Vec<(usize,
 impl Default for AsrConfig {
     fn default() -> Self {
         AsrConfig {
-            language: "zh".into(),
+            language: Language::Zh,
             agent_channel: 0,
             threads: 2,
             gate: true,
             gate_config: asr_gate(),
             window_s: 0.0,
+        }
+    }
+}
+
+impl AsrConfig {
+    /// The call facts a call has when its manifest row gives none.
+    pub fn call_defaults(&self) -> CallFacts {
+        CallFacts {
+            agent_channel: self.agent_channel,
+            language: self.language,
         }
     }
 }
@@ -196,18 +196,19 @@ impl Transcriber {
     }
 
     /// Transcribe every channel of a 16 kHz call; segments come back sorted by start time.
-    pub fn transcribe(&self, audio: &Audio, cfg: &AsrConfig) -> Result<Transcript, AsrError> {
+    pub fn transcribe(
+        &self,
+        audio: &Audio,
+        facts: &CallFacts,
+        cfg: &AsrConfig,
+    ) -> Result<Transcript, AsrError> {
         if audio.rate != TARGET_RATE {
             return Err(AsrError::Rate(audio.rate));
         }
         let mut segments = Vec::new();
         let mut transcribed = 0usize;
         for (ch, samples) in audio.channels.iter().enumerate() {
-            let speaker = match (audio.channels.len(), ch == cfg.agent_channel) {
-                (1, _) => Speaker::Mixed,
-                (_, true) => Speaker::Agent,
-                _ => Speaker::Customer,
-            };
+            let speaker = facts.speaker(audio.channels.len(), ch);
             let rate = f64::from(audio.rate);
             let regions: Vec<(usize, usize)> = if cfg.gate {
                 speech_intervals(samples, audio.rate, &cfg.gate_config)
@@ -238,13 +239,14 @@ impl Transcriber {
                     window.extend_from_slice(&samples[a..b]);
                     transcribed += b - a;
                 }
-                self.transcribe_window(&window, &TimeMap(pieces), speaker, cfg, &mut segments)?;
+                let map = TimeMap(pieces);
+                self.transcribe_window(&window, &map, speaker, facts.language, cfg, &mut segments)?;
             }
         }
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         Ok(Transcript {
             model: self.model_id.clone(),
-            language: cfg.language.clone(),
+            language: facts.language,
             segments,
             transcribed_s: transcribed as f64 / f64::from(audio.rate),
         })
@@ -256,6 +258,7 @@ impl Transcriber {
         samples: &[f32],
         map: &TimeMap,
         speaker: Speaker,
+        language: Language,
         cfg: &AsrConfig,
         out: &mut Vec<Segment>,
     ) -> Result<(), AsrError> {
@@ -269,11 +272,12 @@ impl Transcriber {
         params.set_print_timestamps(false);
         params.set_suppress_blank(true);
         params.set_token_timestamps(true);
-        match cfg.language.as_str() {
-            "auto" => params.set_language(None),
-            lang => params.set_language(Some(lang)),
+        match language {
+            Language::Auto => params.set_language(None),
+            Language::Zh => params.set_language(Some("zh")),
+            Language::En => params.set_language(Some("en")),
         }
-        if cfg.language == "zh" {
+        if language == Language::Zh {
             // Steers Whisper toward simplified characters and punctuation.
             params.set_initial_prompt("以下是普通话的句子。");
         }

@@ -1,9 +1,11 @@
-//! Stage 1: turn any recording a phone system exports into planar f32 samples per channel,
-//! then resample to the 16 kHz that Whisper and the analysis stage work at.
+//! Stage: the audio front end. Turns any recording a phone system exports into planar f32
+//! samples per channel, resamples to the 16 kHz that Whisper and the analysis stage work at,
+//! and finds where each channel has speech (both transcription and analysis use that).
 
 mod decode;
 mod levels;
 mod resample;
+pub mod vad;
 
 use std::path::PathBuf;
 
@@ -12,6 +14,7 @@ use serde::Serialize;
 pub use decode::decode;
 pub use levels::{ChannelLevels, channel_levels};
 pub use resample::{TARGET_RATE, resample, resample_channel};
+pub use vad::{VadConfig, speech_intervals};
 
 /// Decoded audio: one `Vec<f32>` per channel, samples in [-1, 1], channels never mixed,
 /// because call recorders put agent and customer on separate channels.

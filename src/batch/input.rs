@@ -7,22 +7,9 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::BatchError;
-
-/// One call to process, with what is known about it before decoding.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallInput {
-    pub path: PathBuf,
-    pub call_id: String,
-    pub agent_id: String,
-    pub team: String,
-    /// As given (ISO 8601 date or date-time); the call date partitions the outputs.
-    pub started_at: Option<String>,
-    pub agent_channel: Option<usize>,
-    pub language: Option<String>,
-}
+use crate::call::{CallInput, Language};
 
 const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac"];
-pub const UNKNOWN: &str = "unknown";
 
 /// A manifest row: every column but `path` optional; relative paths are relative to the manifest.
 #[derive(Debug, Deserialize)]
@@ -34,6 +21,13 @@ struct ManifestRow {
     started_at: Option<String>,
     agent_channel: Option<usize>,
     language: Option<String>,
+}
+
+/// A manifest cell as a [`Language`]; empty: the configuration's default.
+fn manifest_language(cell: Option<String>) -> Result<Option<Language>, String> {
+    cell.filter(|v| !v.is_empty())
+        .map(|v| v.parse().map_err(|e| format!("language {e}")))
+        .transpose()
 }
 
 /// List the calls under `input`: a `.csv` file is a manifest, a directory is searched
@@ -89,10 +83,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), BatchError> {
 }
 
 fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let name = path
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
@@ -103,15 +93,18 @@ fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
             .and_then(|c| c.name(g))
             .map(|m| m.as_str().to_string())
     };
-    CallInput {
-        call_id: group("call_id").unwrap_or(stem),
-        agent_id: group("agent_id").unwrap_or_else(|| UNKNOWN.into()),
-        team: group("team").unwrap_or_else(|| UNKNOWN.into()),
-        started_at: group("started_at"),
-        agent_channel: None,
-        language: None,
-        path,
+    let mut call = CallInput::from_path(path);
+    for (field, g) in [
+        (&mut call.call_id, "call_id"),
+        (&mut call.agent_id, "agent_id"),
+        (&mut call.team, "team"),
+    ] {
+        if let Some(v) = group(g) {
+            *field = v;
+        }
     }
+    call.started_at = group("started_at");
+    call
 }
 
 fn read_manifest(manifest: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInput>, BatchError> {
@@ -122,9 +115,11 @@ fn read_manifest(manifest: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInp
         .map_err(|e| BatchError::Input(format!("{}: {e}", manifest.display())))?;
     let mut out = Vec::new();
     for (i, row) in reader.deserialize::<ManifestRow>().enumerate() {
-        let row = row.map_err(|e| {
+        let bad_row = |e: &dyn std::fmt::Display| {
             BatchError::Input(format!("{}: row {}: {e}", manifest.display(), i + 2))
-        })?;
+        };
+        let row = row.map_err(|e| bad_row(&e))?;
+        let language = manifest_language(row.language).map_err(|e| bad_row(&e))?;
         let empty = |s: Option<String>| s.filter(|v| !v.is_empty());
         let path = base.join(&row.path);
         let named = from_name(path.clone(), pattern);
@@ -134,7 +129,7 @@ fn read_manifest(manifest: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInp
             team: empty(row.team).unwrap_or(named.team),
             started_at: empty(row.started_at).or(named.started_at),
             agent_channel: row.agent_channel,
-            language: empty(row.language),
+            language,
             path,
         });
     }

@@ -1,4 +1,4 @@
-//! The batch runner: every call of this shard through `pipeline::check_file` in parallel, results
+//! The batch runner: every call of this shard through the pipeline in parallel, results
 //! written in small atomic chunks per call date, so a killed run loses only unwritten work and a
 //! rerun skips what is done.
 
@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::{BatchError, CallInput, content_hash, shard_index};
-use crate::asr::Transcriber;
-use crate::config::Config;
-use crate::pipeline::{self, CheckReport};
-use crate::rules::RuleSet;
-use crate::store::{self, CallRows, Repair, RunInfo, agents::AgentRow};
+use super::{BatchError, content_hash, shard_index};
+use crate::aggregate::AgentRow;
+use crate::call::{CallInput, CallStatus};
+use crate::pipeline::Pipeline;
+use crate::store::{self, CallRows, Repair, RunInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
@@ -44,7 +43,6 @@ pub struct BatchOptions {
     /// Reprocess calls already done with the same input, configuration, rules and model.
     pub force: bool,
     pub shard: (usize, usize),
-    pub keep_raw_text: bool,
     /// A call date's results are written once this many are ready…
     pub chunk_calls: usize,
     /// …or once the oldest of them waited this long.
@@ -59,7 +57,6 @@ impl BatchOptions {
             jobs: 1,
             force: false,
             shard: (0, 1),
-            keep_raw_text: false,
             chunk_calls: 16,
             chunk_wait: Duration::from_secs(60),
             progress: Progress::Quiet,
@@ -79,66 +76,30 @@ pub struct BatchSummary {
     pub agents: Vec<AgentRow>,
 }
 
-/// Hashes of what decides a call's result, for the resume key and the rows.
-pub fn config_hashes(config: &Config, rules_text: &str) -> (String, String) {
-    let h = |parts: &[&str]| {
-        let mut h = blake3::Hasher::new();
-        for p in parts {
-            h.update(p.as_bytes());
-            h.update(b"\0");
-        }
-        h.finalize().to_hex()[..16].to_string()
-    };
-    let t = |v: &dyn erased::Toml| v.toml();
-    // thread counts change speed, not results
-    let mut asr_cfg = config.asr.clone();
-    asr_cfg.threads = 0;
-    let asr = h(&[&t(&asr_cfg), &t(&config.analysis.vad)]);
-    let all = h(&[&asr, &t(&config.analysis), &t(&config.score), rules_text]);
-    (all, asr)
-}
-
-mod erased {
-    pub trait Toml {
-        fn toml(&self) -> String;
-    }
-    impl<T: serde::Serialize> Toml for T {
-        fn toml(&self) -> String {
-            toml::to_string(self).expect("config serialises")
-        }
-    }
-}
-
 /// Run the batch over `calls` (already listed; this function takes the shard's share).
 pub fn run(
     calls: Vec<CallInput>,
-    transcriber: Option<&Transcriber>,
-    config: &Config,
-    rule_set: &RuleSet,
-    rules_text: &str,
+    pipeline: &Pipeline,
     opts: &BatchOptions,
 ) -> Result<BatchSummary, BatchError> {
     let started = Instant::now();
-    let store_err = |e: store::StoreError| BatchError::Output(e.to_string());
     let (index, count) = opts.shard;
     let tag = format!("s{index}of{count}");
     let mine = |id: &str| shard_index(id, count) == index;
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|e| BatchError::Output(format!("{}: {e}", opts.out.display())))?;
+    std::fs::create_dir_all(&opts.out).map_err(|e| store::io_err(&opts.out, e))?;
     let mut summary = BatchSummary {
-        repaired: store::repair(&opts.out, &tag, mine).map_err(store_err)?,
+        repaired: store::repair(&opts.out, &tag, mine)?,
         ..Default::default()
     };
-    let done = store::done_calls(&opts.out).map_err(store_err)?;
-    let (config_hash, asr_config_hash) = config_hashes(config, rules_text);
-    let model_id = transcriber.map_or("none".to_string(), |t| t.model_id().to_string());
+    let done = store::done_calls(&opts.out)?;
+    let (config_hash, asr_config_hash) = pipeline.settings().hashes();
     let run = RunInfo {
         run_id: run_id(),
-        model_id,
+        model_id: pipeline.model_id().to_string(),
         config_hash,
         asr_config_hash,
-        rules_version: rule_set.version.clone(),
-        raw_text: opts.keep_raw_text,
+        rules_version: pipeline.rules().version.clone(),
+        raw_text: pipeline.keeps_raw_text(),
     };
 
     let calls = super::shard(calls, index, count);
@@ -167,11 +128,10 @@ pub fn run(
     summary.skipped = summary.in_shard - todo.len();
 
     let jobs = opts.jobs.max(1);
-    let cfg = config;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|e| BatchError::Output(format!("thread pool: {e}")))?;
+        .map_err(|e| BatchError::Input(format!("thread pool: {e}")))?;
     let bar = progress_bar(opts.progress, todo.len());
     let (tx, rx) = mpsc::channel::<(CallRows, f64)>();
     let mut writer = ChunkWriter::new(&opts.out, &run.run_id, &tag, opts);
@@ -179,7 +139,7 @@ pub fn run(
         scope.spawn(|| {
             pool.install(|| {
                 todo.par_iter().for_each_with(tx, |tx, (call, hash)| {
-                    let rows = process(call, hash, transcriber, cfg, rule_set, &run, opts);
+                    let rows = process(call, hash, pipeline, &run);
                     let _ = tx.send(rows);
                 });
             })
@@ -190,7 +150,7 @@ pub fn run(
                 Ok((rows, audio_s)) => {
                     n += 1;
                     summary.audio_s += audio_s;
-                    if rows.call.status == "ok" {
+                    if rows.call.status == CallStatus::Ok {
                         summary.ok += 1;
                     } else {
                         summary.errors += 1;
@@ -215,41 +175,25 @@ pub fn run(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    result.map_err(store_err)?;
+    result?;
     // a reprocessed call now has two rows: keep the new one
-    let again = store::repair(&opts.out, &tag, mine).map_err(store_err)?;
+    let again = store::repair(&opts.out, &tag, mine)?;
     summary.repaired.stale_rows_removed += again.stale_rows_removed;
-    summary.agents =
-        store::agents::write_agents(&opts.out, &config.aggregate).map_err(store_err)?;
+    summary.agents = store::agents::write_agents(&opts.out, &pipeline.config().aggregate)?;
     summary.wall_s = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
 /// One call through the pipeline; a panic inside a stage becomes an error row, not a dead batch.
-fn process(
-    call: &CallInput,
-    hash: &str,
-    transcriber: Option<&Transcriber>,
-    base: &Config,
-    rule_set: &RuleSet,
-    run: &RunInfo,
-    opts: &BatchOptions,
-) -> (CallRows, f64) {
-    let mut cfg = base.clone();
-    if let Some(ch) = call.agent_channel {
-        cfg.asr.agent_channel = ch;
-    }
-    if let Some(lang) = &call.language {
-        cfg.asr.language = lang.clone();
-    }
-    let result: Result<CheckReport, String> = if hash.is_empty() {
+fn process(call: &CallInput, hash: &str, pipeline: &Pipeline, run: &RunInfo) -> (CallRows, f64) {
+    let result = if hash.is_empty() {
         Err(match std::fs::File::open(&call.path) {
             Err(e) => format!("{}: cannot read: {e}", call.path.display()),
             Ok(_) => format!("{}: cannot read", call.path.display()),
         })
     } else {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pipeline::check_file(&call.path, transcriber, &cfg, rule_set, opts.keep_raw_text)
+            pipeline.run(call).map_err(|e| e.to_string())
         }))
         .unwrap_or_else(|p| {
             let msg = p
@@ -262,7 +206,14 @@ fn process(
     };
     let audio_s = result.as_ref().map_or(0.0, |r| r.duration_s);
     let date = call_date(call);
-    let mut rows = store::tables::call_rows(call, hash, &date, &result, run, &now_iso());
+    let mut rows = store::rows::call_rows(
+        call,
+        hash,
+        &date,
+        result.as_ref().map_err(Clone::clone),
+        run,
+        &now_iso(),
+    );
     rows.call.input_key = input_key(hash, call);
     (rows, audio_s)
 }
@@ -273,10 +224,9 @@ fn input_key(content_hash: &str, call: &CallInput) -> String {
     if call.agent_channel.is_none() && call.language.is_none() {
         return content_hash.to_string();
     }
-    let extra = format!(
-        "{content_hash}/{:?}/{:?}",
-        call.agent_channel, call.language
-    );
+    // the manifest's text, as it was hashed when the language was a string
+    let language = call.language.map(|l| l.to_string());
+    let extra = format!("{content_hash}/{:?}/{language:?}", call.agent_channel);
     blake3::hash(extra.as_bytes()).to_hex()[..32].to_string()
 }
 

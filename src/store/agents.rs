@@ -1,245 +1,38 @@
-//! The `agents` table: per agent, team and month, how the agent's scored calls went, with a 95%
-//! confidence interval of the mean score so that a manager can tell a bad month from bad luck.
+//! The `agents` table: the aggregation of every committed call, rebuilt after each run.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use polars::prelude::*;
-use serde::{Deserialize, Serialize};
-
-use super::{StoreError, bools, floats, parts, read_parquet, strings};
-
-/// The `[aggregate]` table of the config file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AggregateConfig {
-    /// Fewer scored calls than this in a period: `low_evidence` (the interval is too wide to act on).
-    pub min_calls: usize,
-}
-
-impl Default for AggregateConfig {
-    fn default() -> Self {
-        AggregateConfig { min_calls: 10 }
-    }
-}
-
-/// What aggregation needs of one `calls` row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallStat {
-    pub call_id: String,
-    pub agent_id: String,
-    pub team: String,
-    pub call_date: String,
-    pub ok: bool,
-    pub score: Option<f64>,
-    pub pass: Option<bool>,
-    pub auto_fail: Option<bool>,
-    pub rate_per_min: Option<f64>,
-    pub loudness_lufs: Option<f64>,
-    /// Rule ids of the call's findings (one entry per finding).
-    pub findings: Vec<String>,
-}
-
-/// One `agents` row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AgentRow {
-    pub agent_id: String,
-    pub team: String,
-    /// Calendar month of the calls, `YYYY-MM`.
-    pub period: String,
-    /// Scored calls (status ok).
-    pub calls: i64,
-    pub error_calls: i64,
-    pub mean_score: Option<f64>,
-    pub median_score: Option<f64>,
-    pub p10_score: Option<f64>,
-    pub sd_score: Option<f64>,
-    pub ci95_low: Option<f64>,
-    pub ci95_high: Option<f64>,
-    pub fail_rate: Option<f64>,
-    pub auto_fail_calls: i64,
-    pub findings_total: i64,
-    /// Finding counts by rule id, as a JSON object.
-    pub findings_by_rule: String,
-    pub mean_rate_per_min: Option<f64>,
-    pub mean_loudness_lufs: Option<f64>,
-    pub low_evidence: bool,
-    pub first_call_date: String,
-    pub last_call_date: String,
-}
+use super::rows::agents_frame;
+use super::{StoreError, parts, read_calls, read_findings};
+use crate::aggregate::{AgentRow, AggregateConfig, CallStat, aggregate};
+use crate::call::CallStatus;
 
 /// Read what aggregation needs from the committed parts of the dataset.
 pub fn load_stats(out: &Path) -> Result<Vec<CallStat>, StoreError> {
     let mut stats = Vec::new();
     for part in parts(out, "calls")? {
-        let df = read_parquet(&part.path(out, "calls"))?;
         let mut by_call: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let fpath = part.path(out, "findings");
-        if fpath.exists() {
-            let f = read_parquet(&fpath)?;
-            for (id, rule) in strings(&f, "call_id")
-                .into_iter()
-                .zip(strings(&f, "rule_id"))
-            {
-                by_call
-                    .entry(id.unwrap_or_default())
-                    .or_default()
-                    .push(rule.unwrap_or_default());
-            }
+        for f in read_findings(out, &part)? {
+            by_call.entry(f.call_id).or_default().push(f.rule_id);
         }
-        let s = |n| strings(&df, n);
-        let (ids, agents, teams, status) = (s("call_id"), s("agent_id"), s("team"), s("status"));
-        let (score, rate, loud) = (
-            floats(&df, "score"),
-            floats(&df, "agent_rate_per_min"),
-            floats(&df, "agent_loudness_lufs"),
-        );
-        let (pass, auto_fail) = (bools(&df, "pass"), bools(&df, "auto_fail"));
-        for i in 0..df.height() {
-            let id = ids[i].clone().unwrap_or_default();
+        for c in read_calls(out, &part)? {
             stats.push(CallStat {
-                findings: by_call.remove(&id).unwrap_or_default(),
-                call_id: id,
-                agent_id: agents[i].clone().unwrap_or_default(),
-                team: teams[i].clone().unwrap_or_default(),
-                call_date: part.call_date.clone(),
-                ok: status[i].as_deref() == Some("ok"),
-                score: score[i],
-                pass: pass[i],
-                auto_fail: auto_fail[i],
-                rate_per_min: rate[i],
-                loudness_lufs: loud[i],
+                findings: by_call.remove(&c.call_id).unwrap_or_default(),
+                call_id: c.call_id,
+                agent_id: c.agent_id,
+                team: c.team,
+                call_date: c.call_date,
+                ok: c.status == CallStatus::Ok,
+                score: c.score,
+                pass: c.pass,
+                auto_fail: c.auto_fail,
+                rate_per_min: c.agent_rate_per_min,
+                loudness_lufs: c.agent_loudness_lufs,
             });
         }
     }
     Ok(stats)
-}
-
-/// Per agent, team and month (`by_month`; else one period, `all`). Sorted by agent, team, period.
-pub fn aggregate(stats: &[CallStat], cfg: &AggregateConfig, by_month: bool) -> Vec<AgentRow> {
-    let mut groups: BTreeMap<(&str, &str, &str), Vec<&CallStat>> = BTreeMap::new();
-    for s in stats {
-        let period = match by_month {
-            true => s.call_date.get(..7).unwrap_or(&s.call_date),
-            false => "all",
-        };
-        groups
-            .entry((&s.agent_id, &s.team, period))
-            .or_default()
-            .push(s);
-    }
-    groups
-        .into_iter()
-        .map(|((agent, team, period), calls)| {
-            let ok: Vec<&&CallStat> = calls.iter().filter(|c| c.ok).collect();
-            let mut scores: Vec<f64> = ok.iter().filter_map(|c| c.score).collect();
-            scores.sort_by(f64::total_cmp);
-            let n = scores.len();
-            let mean_score = mean(&scores);
-            let sd = sd(&scores);
-            let half = match (sd, n) {
-                (Some(sd), n) if n >= 2 => Some(t_975(n - 1) * sd / (n as f64).sqrt()),
-                _ => None,
-            };
-            let mut by_rule: BTreeMap<&str, i64> = BTreeMap::new();
-            for f in ok.iter().flat_map(|c| &c.findings) {
-                *by_rule.entry(f).or_default() += 1;
-            }
-            let dates: Vec<&str> = calls.iter().map(|c| c.call_date.as_str()).collect();
-            let opt_mean = |f: fn(&CallStat) -> Option<f64>| {
-                mean(&ok.iter().filter_map(|c| f(c)).collect::<Vec<_>>())
-            };
-            AgentRow {
-                agent_id: agent.into(),
-                team: team.into(),
-                period: period.into(),
-                calls: n as i64,
-                error_calls: (calls.len() - ok.len()) as i64,
-                mean_score,
-                median_score: quantile(&scores, 0.5),
-                p10_score: quantile(&scores, 0.1),
-                sd_score: sd,
-                // scores cannot leave 0–100: neither can the interval
-                ci95_low: mean_score.zip(half).map(|(m, h)| (m - h).max(0.0)),
-                ci95_high: mean_score.zip(half).map(|(m, h)| (m + h).min(100.0)),
-                fail_rate: (n > 0)
-                    .then(|| ok.iter().filter(|c| c.pass == Some(false)).count() as f64 / n as f64),
-                auto_fail_calls: ok.iter().filter(|c| c.auto_fail == Some(true)).count() as i64,
-                findings_total: by_rule.values().sum(),
-                findings_by_rule: serde_json::to_string(&by_rule).expect("map serialises"),
-                mean_rate_per_min: opt_mean(|c| c.rate_per_min),
-                mean_loudness_lufs: opt_mean(|c| c.loudness_lufs),
-                low_evidence: n < cfg.min_calls,
-                first_call_date: dates.iter().min().copied().unwrap_or_default().into(),
-                last_call_date: dates.iter().max().copied().unwrap_or_default().into(),
-            }
-        })
-        .collect()
-}
-
-fn mean(x: &[f64]) -> Option<f64> {
-    (!x.is_empty()).then(|| x.iter().sum::<f64>() / x.len() as f64)
-}
-
-/// Sample standard deviation (n − 1).
-fn sd(x: &[f64]) -> Option<f64> {
-    let m = mean(x)?;
-    (x.len() >= 2)
-        .then(|| (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt())
-}
-
-/// Linear interpolation between order statistics (numpy's default, polars' "linear").
-pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
-}
-
-/// The 97.5th percentile of Student's t with `df` degrees of freedom: exact to 3 decimals from
-/// the table up to 30, Cornish–Fisher expansion above (error < 0.001 there).
-pub fn t_975(df: usize) -> f64 {
-    const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    if (1..=30).contains(&df) {
-        return TABLE[df - 1];
-    }
-    let z: f64 = 1.959_963_985;
-    let v = df.max(1) as f64;
-    z + (z.powi(3) + z) / (4.0 * v)
-        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * v * v)
-}
-
-pub fn agents_frame(rows: &[AgentRow]) -> PolarsResult<DataFrame> {
-    use super::tables::col;
-    DataFrame::new(vec![
-        col(rows, "agent_id", |r| r.agent_id.clone()),
-        col(rows, "team", |r| r.team.clone()),
-        col(rows, "period", |r| r.period.clone()),
-        col(rows, "calls", |r| r.calls),
-        col(rows, "error_calls", |r| r.error_calls),
-        col(rows, "mean_score", |r| r.mean_score),
-        col(rows, "median_score", |r| r.median_score),
-        col(rows, "p10_score", |r| r.p10_score),
-        col(rows, "sd_score", |r| r.sd_score),
-        col(rows, "ci95_low", |r| r.ci95_low),
-        col(rows, "ci95_high", |r| r.ci95_high),
-        col(rows, "fail_rate", |r| r.fail_rate),
-        col(rows, "auto_fail_calls", |r| r.auto_fail_calls),
-        col(rows, "findings_total", |r| r.findings_total),
-        col(rows, "findings_by_rule", |r| r.findings_by_rule.clone()),
-        col(rows, "mean_rate_per_min", |r| r.mean_rate_per_min),
-        col(rows, "mean_loudness_lufs", |r| r.mean_loudness_lufs),
-        col(rows, "low_evidence", |r| r.low_evidence),
-        col(rows, "first_call_date", |r| r.first_call_date.clone()),
-        col(rows, "last_call_date", |r| r.last_call_date.clone()),
-    ])
 }
 
 /// Rebuild `agents/agents.parquet` from every committed call; returns its rows.

@@ -10,7 +10,8 @@
 //! (the run was killed), and keeps only the newest row of a call that was processed again.
 
 pub mod agents;
-pub mod tables;
+mod columns;
+pub mod rows;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
@@ -18,7 +19,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-pub use tables::{CallRow, CallRows, FindingRow, RunInfo, SegmentRow};
+use crate::call::CallStatus;
+
+pub use columns::{bools, floats, ints, strings};
+pub use rows::{CallRow, CallRows, FindingRow, RunInfo, SegmentRow};
 
 pub const TABLES: [&str; 3] = ["calls", "findings", "segments"];
 
@@ -30,7 +34,7 @@ pub enum StoreError {
     Parquet { path: String, detail: String },
 }
 
-fn io_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
+pub fn io_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
     StoreError::Io {
         path: path.display().to_string(),
         detail: e.to_string(),
@@ -126,11 +130,11 @@ pub fn write_chunk(
     let segments: Vec<SegmentRow> = rows.iter().flat_map(|r| r.segments.clone()).collect();
     let calls: Vec<CallRow> = rows.iter().map(|r| r.call.clone()).collect();
     let frame_err = |e: PolarsError| pq_err(out, e);
-    let mut f = tables::findings_frame(&findings).map_err(frame_err)?;
+    let mut f = rows::findings_frame(&findings).map_err(frame_err)?;
     write_parquet(&part_path(out, "findings", call_date, part), &mut f)?;
-    let mut s = tables::segments_frame(&segments).map_err(frame_err)?;
+    let mut s = rows::segments_frame(&segments).map_err(frame_err)?;
     write_parquet(&part_path(out, "segments", call_date, part), &mut s)?;
-    let mut c = tables::calls_frame(&calls).map_err(frame_err)?;
+    let mut c = rows::calls_frame(&calls).map_err(frame_err)?;
     write_parquet(&part_path(out, "calls", call_date, part), &mut c)
 }
 
@@ -181,36 +185,11 @@ pub fn parts(out: &Path, table: &str) -> Result<Vec<Part>, StoreError> {
     Ok(found)
 }
 
-pub fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    match df.column(name).and_then(|c| c.str().cloned()) {
-        Ok(c) => c.into_iter().map(|v| v.map(str::to_string)).collect(),
-        Err(_) => vec![None; df.height()],
-    }
-}
-
-pub fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
-    match df
-        .column(name)
-        .and_then(|c| c.cast(&DataType::Float64))
-        .and_then(|c| c.f64().cloned())
-    {
-        Ok(c) => c.into_iter().collect(),
-        Err(_) => vec![None; df.height()],
-    }
-}
-
-pub fn bools(df: &DataFrame, name: &str) -> Vec<Option<bool>> {
-    match df.column(name).and_then(|c| c.bool().cloned()) {
-        Ok(c) => c.into_iter().collect(),
-        Err(_) => vec![None; df.height()],
-    }
-}
-
 /// What a rerun needs to know of a processed call: its resume key and when it was done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Done {
     pub key: String,
-    pub status: String,
+    pub status: CallStatus,
     pub processed_at: String,
     pub part: Part,
 }
@@ -232,23 +211,16 @@ pub fn done_calls(out: &Path) -> Result<HashMap<String, Done>, StoreError> {
 fn all_call_rows(out: &Path) -> Result<HashMap<String, Vec<Done>>, StoreError> {
     let mut by_id: HashMap<String, Vec<Done>> = HashMap::new();
     for part in parts(out, "calls")? {
-        let df = read_parquet(&part.path(out, "calls"))?;
-        let ids = strings(&df, "call_id");
-        let status = strings(&df, "status");
-        let at = strings(&df, "processed_at");
-        let col = |n| strings(&df, n);
-        let (ch, cfg, model, rules) = (
-            col("input_key"),
-            col("config_hash"),
-            col("model_id"),
-            col("rules_version"),
-        );
-        for i in 0..df.height() {
-            let s = |v: &Vec<Option<String>>| v[i].clone().unwrap_or_default();
-            by_id.entry(s(&ids)).or_default().push(Done {
-                key: resume_key(&s(&ch), &s(&cfg), &s(&model), &s(&rules)),
-                status: s(&status),
-                processed_at: s(&at),
+        for row in read_calls(out, &part)? {
+            by_id.entry(row.call_id).or_default().push(Done {
+                key: resume_key(
+                    &row.input_key,
+                    &row.config_hash,
+                    &row.model_id,
+                    &row.rules_version,
+                ),
+                status: row.status,
+                processed_at: row.processed_at,
                 part: part.clone(),
             });
         }
@@ -257,6 +229,34 @@ fn all_call_rows(out: &Path) -> Result<HashMap<String, Vec<Done>>, StoreError> {
         v.sort_by(|a, b| (&a.processed_at, &a.part).cmp(&(&b.processed_at, &b.part)));
     }
     Ok(by_id)
+}
+
+/// The `calls` rows of one part, with their call date.
+pub fn read_calls(out: &Path, part: &Part) -> Result<Vec<CallRow>, StoreError> {
+    let path = part.path(out, "calls");
+    let mut rows = rows::calls_from_frame(&read_parquet(&path)?).map_err(|e| pq_err(&path, e))?;
+    for r in &mut rows {
+        r.call_date.clone_from(&part.call_date);
+    }
+    Ok(rows)
+}
+
+/// The `findings` rows of one part (none when the part has no findings file).
+pub fn read_findings(out: &Path, part: &Part) -> Result<Vec<FindingRow>, StoreError> {
+    let path = part.path(out, "findings");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    rows::findings_from_frame(&read_parquet(&path)?).map_err(|e| pq_err(&path, e))
+}
+
+/// The `segments` rows of one part (none when the part has no segments file).
+pub fn read_segments(out: &Path, part: &Part) -> Result<Vec<SegmentRow>, StoreError> {
+    let path = part.path(out, "segments");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    rows::segments_from_frame(&read_parquet(&path)?).map_err(|e| pq_err(&path, e))
 }
 
 /// What `repair` did.

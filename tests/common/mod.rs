@@ -106,11 +106,11 @@ pub fn callqa(args: &[&str]) -> (i32, String, String) {
 /// A transcript from (speaker, start, end, text) lines, for rule tests.
 pub fn transcript(
     language: &str,
-    lines: &[(callqa::asr::Speaker, f64, f64, &str)],
+    lines: &[(callqa::call::Speaker, f64, f64, &str)],
 ) -> callqa::asr::Transcript {
     callqa::asr::Transcript {
         model: "test".into(),
-        language: language.into(),
+        language: language.parse().expect("zh, en or auto"),
         transcribed_s: 0.0,
         segments: lines
             .iter()

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Interval;
+use crate::call::Interval;
 
 /// Frames louder than the channel's noise floor by `margin_db` (and above `min_dbfs`) are speech;
 /// gaps shorter than `merge_gap_s` are bridged (hangover); shorter bursts than `min_speech_s`

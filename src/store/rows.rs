@@ -1,14 +1,21 @@
-//! The rows a call becomes in the dataset (`calls`, `findings`, `segments`), built from the
-//! same `CheckReport` that `callqa check --json` prints, and their Parquet column layout.
+//! The rows a call becomes in the dataset (`calls`, `findings`, `segments`, and the `agents`
+//! aggregate), both directions: a pipeline result → rows → Parquet columns, and stored columns
+//! → rows → the domain types a rescore needs. Each table's columns are listed once, in
+//! [`table!`], which writes the frame builder and the reader from that one list; enum columns
+//! are written and read through their serde names.
 
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::columns::Cell;
+
+use crate::aggregate::AgentRow;
 use crate::analysis::{Acoustics, SpeakerMeasures};
-use crate::asr::Speaker;
-use crate::batch::CallInput;
-use crate::pipeline::CheckReport;
-use crate::rules::Finding;
+use crate::asr::Segment;
+use crate::call::{CallInput, CallStatus, Speaker};
+use crate::pipeline::CallResult;
+use crate::rules::{Finding, Kind, MatchMode, Severity};
+use crate::score::CallScore;
 
 /// What every row of one run shares.
 #[derive(Debug, Clone)]
@@ -39,13 +46,14 @@ pub struct CallRow {
     /// The content hash, combined with the manifest's per-call overrides when there are any:
     /// the input half of the resume key.
     pub input_key: String,
-    pub status: String,
+    pub status: CallStatus,
     pub error: Option<String>,
     pub format: Option<String>,
     pub codec: Option<String>,
     pub sample_rate: Option<i64>,
     pub channels: Option<i64>,
     pub duration_s: Option<f64>,
+    /// The transcript's language, `none` when the call was not transcribed.
     pub language: Option<String>,
     pub score: Option<f64>,
     pub pass: Option<bool>,
@@ -87,14 +95,14 @@ pub struct FindingRow {
     pub call_id: String,
     pub agent_id: String,
     pub rule_id: String,
-    pub kind: String,
-    pub severity: String,
-    pub speaker: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub speaker: Speaker,
     pub start_s: f64,
     pub end_s: f64,
     pub matched_text: String,
     pub evidence: String,
-    pub mode: String,
+    pub mode: MatchMode,
     pub confidence: f64,
 }
 
@@ -102,7 +110,7 @@ pub struct FindingRow {
 pub struct SegmentRow {
     pub call_id: String,
     pub agent_id: String,
-    pub speaker: String,
+    pub speaker: Speaker,
     pub start_s: f64,
     pub end_s: f64,
     /// Normalised text; personal data masked unless the run kept raw text.
@@ -122,24 +130,112 @@ pub struct CallRows {
     pub segments: Vec<SegmentRow>,
 }
 
-pub fn speaker_name(s: Speaker) -> &'static str {
-    match s {
-        Speaker::Agent => "agent",
-        Speaker::Customer => "customer",
-        Speaker::Mixed => "mixed",
-    }
+/// A table's columns, once: `$frame` builds the Parquet frame from rows, `$read` the rows
+/// from a stored frame. Fields after `;` are not columns (they take their defaults on read).
+macro_rules! table {
+    ($row:ident, $frame:ident, $read:ident, [$($field:ident),* $(,)?] $(; $($rest:ident),*)?) => {
+        pub fn $frame(rows: &[$row]) -> PolarsResult<DataFrame> {
+            DataFrame::new(vec![$(
+                Cell::column(stringify!($field), rows.iter().map(|r| r.$field.clone()).collect()),
+            )*])
+        }
+
+        pub fn $read(df: &DataFrame) -> Result<Vec<$row>, String> {
+            $(let mut $field = Cell::read(df, stringify!($field))?.into_iter();)*
+            Ok((0..df.height())
+                .map(|_| $row {
+                    $($field: $field.next().expect("one value per row"),)*
+                    $($($rest: Default::default(),)*)?
+                })
+                .collect())
+        }
+    };
 }
 
-fn lower<T: std::fmt::Debug>(v: T) -> String {
-    format!("{v:?}").to_lowercase()
-}
+table!(CallRow, calls_frame, calls_from_frame, [
+    call_id, agent_id, team, started_at, path, content_hash, input_key, status, error, format,
+    codec, sample_rate, channels, duration_s, language, score, pass, auto_fail, score_items,
+    finding_count, agent_talk_s, customer_talk_s, agent_talk_share, dead_air_s, dead_air_count,
+    agent_talk_over_count, customer_talk_over_count, agent_first_response_s, agent_rate_per_min,
+    agent_syllables_per_min, agent_loudness_lufs, customer_loudness_lufs, agent_peak_dbfs,
+    agent_clipped_share, agent_flags, transcribed_s, model_id, rules_version, config_hash,
+    asr_config_hash, run_id, processed_at, acoustics_json,
+]; call_date);
+
+table!(
+    FindingRow,
+    findings_frame,
+    findings_from_frame,
+    [
+        call_id,
+        agent_id,
+        rule_id,
+        kind,
+        severity,
+        speaker,
+        start_s,
+        end_s,
+        matched_text,
+        evidence,
+        mode,
+        confidence,
+    ]
+);
+
+table!(
+    SegmentRow,
+    segments_frame,
+    segments_from_frame,
+    [
+        call_id,
+        agent_id,
+        speaker,
+        start_s,
+        end_s,
+        text,
+        raw_text,
+        redacted,
+        avg_token_p,
+        no_speech_p,
+    ]
+);
+
+table!(
+    AgentRow,
+    agents_frame,
+    agents_from_frame,
+    [
+        agent_id,
+        team,
+        period,
+        calls,
+        error_calls,
+        mean_score,
+        median_score,
+        p10_score,
+        sd_score,
+        ci95_low,
+        ci95_high,
+        fail_rate,
+        auto_fail_calls,
+        findings_total,
+        findings_by_rule,
+        mean_rate_per_min,
+        mean_loudness_lufs,
+        low_evidence,
+        first_call_date,
+        last_call_date,
+    ]
+);
+
+// ---------- result → rows ----------
 
 /// The rows of one call: scored, or an error row carrying the message.
 pub fn call_rows(
     input: &CallInput,
     content_hash: &str,
     call_date: &str,
-    result: &Result<CheckReport, String>,
+    result: Result<&CallResult, String>,
     run: &RunInfo,
     processed_at: &str,
 ) -> CallRows {
@@ -152,7 +248,7 @@ pub fn call_rows(
         path: input.path.display().to_string(),
         content_hash: content_hash.to_string(),
         input_key: content_hash.to_string(),
-        status: "error".into(),
+        status: CallStatus::Error,
         model_id: run.model_id.clone(),
         rules_version: run.rules_version.clone(),
         config_hash: run.config_hash.clone(),
@@ -163,7 +259,7 @@ pub fn call_rows(
     };
     let r = match result {
         Err(e) => {
-            call.error = Some(e.clone());
+            call.error = Some(e);
             return CallRows {
                 call,
                 findings: Vec::new(),
@@ -172,7 +268,7 @@ pub fn call_rows(
         }
         Ok(r) => r,
     };
-    call.status = "ok".into();
+    call.status = CallStatus::Ok;
     call.format = Some(r.source.format.clone());
     call.codec = Some(r.source.codec.clone());
     call.sample_rate = Some(i64::from(r.source.sample_rate));
@@ -181,7 +277,7 @@ pub fn call_rows(
     call.language = Some(
         r.transcript
             .as_ref()
-            .map_or_else(|| "none".into(), |t| t.language.clone()),
+            .map_or_else(|| NOT_TRANSCRIBED.into(), |t| t.language.to_string()),
     );
     call.transcribed_s = r.transcript.as_ref().map(|t| t.transcribed_s);
     call.finding_count = Some(r.findings.len() as i64);
@@ -199,7 +295,7 @@ pub fn call_rows(
         .map(|s| SegmentRow {
             call_id: call.call_id.clone(),
             agent_id: call.agent_id.clone(),
-            speaker: speaker_name(s.speaker).into(),
+            speaker: s.speaker,
             start_s: s.start,
             end_s: s.end,
             text: s.text.clone(),
@@ -216,19 +312,22 @@ pub fn call_rows(
     }
 }
 
+/// `calls.language` of a call scored without transcription.
+pub const NOT_TRANSCRIBED: &str = "none";
+
 pub fn finding_row(call_id: &str, agent_id: &str, f: &Finding) -> FindingRow {
     FindingRow {
         call_id: call_id.into(),
         agent_id: agent_id.into(),
         rule_id: f.rule_id.clone(),
-        kind: lower(f.kind),
-        severity: lower(f.severity),
-        speaker: speaker_name(f.speaker).into(),
+        kind: f.kind,
+        severity: f.severity,
+        speaker: f.speaker,
         start_s: f.start,
         end_s: f.end,
         matched_text: f.matched_text.clone(),
         evidence: f.evidence.clone(),
-        mode: f.mode.clone(),
+        mode: f.mode,
         confidence: f64::from(f.confidence),
     }
 }
@@ -255,118 +354,51 @@ pub fn fill_acoustics(call: &mut CallRow, a: &Acoustics) {
     call.agent_flags = agent.map(|m| {
         m.flags
             .iter()
-            .map(|f| lower_snake(&format!("{f:?}")))
+            .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(",")
     });
     call.acoustics_json = Some(serde_json::to_string(a).expect("acoustics serialise"));
 }
 
-pub fn set_score(call: &mut CallRow, s: &crate::score::CallScore) {
+pub fn set_score(call: &mut CallRow, s: &CallScore) {
     call.score = Some(s.score);
     call.pass = Some(s.pass);
     call.auto_fail = Some(s.auto_fail);
     call.score_items = Some(serde_json::to_string(&s.items).expect("items serialise"));
 }
 
-fn lower_snake(camel: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
+// ---------- stored rows → domain types ----------
+
+impl SegmentRow {
+    /// The segment as stored; Whisper's per-character times are not stored.
+    pub fn to_segment(&self) -> Segment {
+        Segment {
+            speaker: self.speaker,
+            start: self.start_s,
+            end: self.end_s,
+            text: self.text.clone(),
+            raw_text: self.raw_text.clone(),
+            avg_token_p: self.avg_token_p as f32,
+            no_speech_p: self.no_speech_p as f32,
+            char_times: Vec::new(),
         }
-        out.extend(c.to_lowercase());
     }
-    out
 }
 
-pub(crate) fn col<T, V>(rows: &[T], name: &str, f: impl Fn(&T) -> V) -> Column
-where
-    Series: NamedFrom<Vec<V>, [V]>,
-{
-    Column::new(name.into(), rows.iter().map(f).collect::<Vec<V>>())
-}
-
-pub fn calls_frame(rows: &[CallRow]) -> PolarsResult<DataFrame> {
-    DataFrame::new(vec![
-        col(rows, "call_id", |r| r.call_id.clone()),
-        col(rows, "agent_id", |r| r.agent_id.clone()),
-        col(rows, "team", |r| r.team.clone()),
-        col(rows, "started_at", |r| r.started_at.clone()),
-        col(rows, "path", |r| r.path.clone()),
-        col(rows, "content_hash", |r| r.content_hash.clone()),
-        col(rows, "input_key", |r| r.input_key.clone()),
-        col(rows, "status", |r| r.status.clone()),
-        col(rows, "error", |r| r.error.clone()),
-        col(rows, "format", |r| r.format.clone()),
-        col(rows, "codec", |r| r.codec.clone()),
-        col(rows, "sample_rate", |r| r.sample_rate),
-        col(rows, "channels", |r| r.channels),
-        col(rows, "duration_s", |r| r.duration_s),
-        col(rows, "language", |r| r.language.clone()),
-        col(rows, "score", |r| r.score),
-        col(rows, "pass", |r| r.pass),
-        col(rows, "auto_fail", |r| r.auto_fail),
-        col(rows, "score_items", |r| r.score_items.clone()),
-        col(rows, "finding_count", |r| r.finding_count),
-        col(rows, "agent_talk_s", |r| r.agent_talk_s),
-        col(rows, "customer_talk_s", |r| r.customer_talk_s),
-        col(rows, "agent_talk_share", |r| r.agent_talk_share),
-        col(rows, "dead_air_s", |r| r.dead_air_s),
-        col(rows, "dead_air_count", |r| r.dead_air_count),
-        col(rows, "agent_talk_over_count", |r| r.agent_talk_over_count),
-        col(rows, "customer_talk_over_count", |r| {
-            r.customer_talk_over_count
-        }),
-        col(rows, "agent_first_response_s", |r| r.agent_first_response_s),
-        col(rows, "agent_rate_per_min", |r| r.agent_rate_per_min),
-        col(rows, "agent_syllables_per_min", |r| {
-            r.agent_syllables_per_min
-        }),
-        col(rows, "agent_loudness_lufs", |r| r.agent_loudness_lufs),
-        col(rows, "customer_loudness_lufs", |r| r.customer_loudness_lufs),
-        col(rows, "agent_peak_dbfs", |r| r.agent_peak_dbfs),
-        col(rows, "agent_clipped_share", |r| r.agent_clipped_share),
-        col(rows, "agent_flags", |r| r.agent_flags.clone()),
-        col(rows, "transcribed_s", |r| r.transcribed_s),
-        col(rows, "model_id", |r| r.model_id.clone()),
-        col(rows, "rules_version", |r| r.rules_version.clone()),
-        col(rows, "config_hash", |r| r.config_hash.clone()),
-        col(rows, "asr_config_hash", |r| r.asr_config_hash.clone()),
-        col(rows, "run_id", |r| r.run_id.clone()),
-        col(rows, "processed_at", |r| r.processed_at.clone()),
-        col(rows, "acoustics_json", |r| r.acoustics_json.clone()),
-    ])
-}
-
-pub fn findings_frame(rows: &[FindingRow]) -> PolarsResult<DataFrame> {
-    DataFrame::new(vec![
-        col(rows, "call_id", |r| r.call_id.clone()),
-        col(rows, "agent_id", |r| r.agent_id.clone()),
-        col(rows, "rule_id", |r| r.rule_id.clone()),
-        col(rows, "kind", |r| r.kind.clone()),
-        col(rows, "severity", |r| r.severity.clone()),
-        col(rows, "speaker", |r| r.speaker.clone()),
-        col(rows, "start_s", |r| r.start_s),
-        col(rows, "end_s", |r| r.end_s),
-        col(rows, "matched_text", |r| r.matched_text.clone()),
-        col(rows, "evidence", |r| r.evidence.clone()),
-        col(rows, "mode", |r| r.mode.clone()),
-        col(rows, "confidence", |r| r.confidence),
-    ])
-}
-
-pub fn segments_frame(rows: &[SegmentRow]) -> PolarsResult<DataFrame> {
-    DataFrame::new(vec![
-        col(rows, "call_id", |r| r.call_id.clone()),
-        col(rows, "agent_id", |r| r.agent_id.clone()),
-        col(rows, "speaker", |r| r.speaker.clone()),
-        col(rows, "start_s", |r| r.start_s),
-        col(rows, "end_s", |r| r.end_s),
-        col(rows, "text", |r| r.text.clone()),
-        col(rows, "raw_text", |r| r.raw_text.clone()),
-        col(rows, "redacted", |r| r.redacted),
-        col(rows, "avg_token_p", |r| r.avg_token_p),
-        col(rows, "no_speech_p", |r| r.no_speech_p),
-    ])
+impl FindingRow {
+    pub fn to_finding(&self) -> Finding {
+        Finding {
+            rule_id: self.rule_id.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            speaker: self.speaker,
+            start: self.start_s,
+            end: self.end_s,
+            matched_text: self.matched_text.clone(),
+            evidence: self.evidence.clone(),
+            mode: self.mode,
+            confidence: self.confidence as f32,
+        }
+    }
 }

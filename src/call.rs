@@ -1,0 +1,167 @@
+//! Call facts, the bottom layer: who speaks on which channel, in which language, over which
+//! time spans, and what is known of a call before its audio is read. Every stage above uses
+//! these types; this module imports nothing from the crate.
+
+use std::path::PathBuf;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Who is talking. On mono recordings both parties share one channel: `Mixed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Agent,
+    Customer,
+    /// Mono recording: both parties on one channel.
+    Mixed,
+}
+
+/// Which party a channel of a `channels`-channel recording holds: the agent's channel is the
+/// agent, every other channel the customer; a mono recording is both.
+pub fn speaker_for_channel(channels: usize, channel: usize, agent_channel: usize) -> Speaker {
+    match (channels, channel == agent_channel) {
+        (..=1, _) => Speaker::Mixed,
+        (_, true) => Speaker::Agent,
+        _ => Speaker::Customer,
+    }
+}
+
+/// The language a call is transcribed and judged in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Mandarin (the default: the product is for Chinese call centers first).
+    #[default]
+    Zh,
+    En,
+    /// Whisper detects it per speech region; every rule applies.
+    Auto,
+}
+
+/// Half-open time interval [start, end) in seconds from call start.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Interval {
+    pub fn len(&self) -> f64 {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// What decides how one call's audio is read: its agent channel and language. Built once per
+/// call from the configuration's defaults and the manifest's overrides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallFacts {
+    /// Which channel of a stereo file is the agent (0 = left).
+    pub agent_channel: usize,
+    pub language: Language,
+}
+
+impl CallFacts {
+    pub fn speaker(&self, channels: usize, channel: usize) -> Speaker {
+        speaker_for_channel(channels, channel, self.agent_channel)
+    }
+}
+
+/// One call to process, with what is known about it before decoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallInput {
+    pub path: PathBuf,
+    pub call_id: String,
+    pub agent_id: String,
+    pub team: String,
+    /// As given (ISO 8601 date or date-time); the call date partitions the outputs.
+    pub started_at: Option<String>,
+    /// Per-call overrides of the configuration's defaults (from the manifest).
+    pub agent_channel: Option<usize>,
+    pub language: Option<Language>,
+}
+
+impl CallInput {
+    /// A call known only by its file: ids from the file stem.
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        CallInput {
+            call_id: stem,
+            agent_id: UNKNOWN.into(),
+            team: UNKNOWN.into(),
+            started_at: None,
+            agent_channel: None,
+            language: None,
+            path,
+        }
+    }
+
+    /// This call's facts: the manifest's values where given, else `defaults`.
+    pub fn facts(&self, defaults: CallFacts) -> CallFacts {
+        CallFacts {
+            agent_channel: self.agent_channel.unwrap_or(defaults.agent_channel),
+            language: self.language.unwrap_or(defaults.language),
+        }
+    }
+}
+
+/// Agent or team id when neither the manifest nor the file name gives one.
+pub const UNKNOWN: &str = "unknown";
+
+/// Whether a call went through the pipeline (`ok`) or became an error row (`error`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallStatus {
+    Ok,
+    /// Until a call is scored, its row is an error row.
+    #[default]
+    Error,
+}
+
+/// One spelling per enum value in every output (check text, JSON, Parquet, HTML): the serde
+/// name. `Display` and `FromStr` of the enums here and in the stages above go through it.
+pub fn name_of<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => panic!("{other:?}: not a unit enum value"),
+    }
+}
+
+/// The value whose serde name is `s`; the error lists what was expected.
+pub fn parse_name<T: DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| {
+        let msg = e.to_string();
+        // serde: "unknown variant `x`, expected one of `a`, `b`"
+        match msg.split_once("expected") {
+            Some((_, expected)) => format!("{s:?}: expected{expected}"),
+            None => format!("{s:?}: {msg}"),
+        }
+    })
+}
+
+/// `Display` and `FromStr` through the serde name, for unit enums.
+#[macro_export]
+macro_rules! serde_names {
+    ($($t:ty),* $(,)?) => {$(
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.pad(&$crate::call::name_of(self))
+            }
+        }
+        impl ::std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $crate::call::parse_name(s)
+            }
+        }
+    )*};
+}
+
+serde_names!(Speaker, Language, CallStatus);

@@ -1,0 +1,114 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{Outcome, model_path};
+use crate::batch::{self, BatchOptions, BatchSummary, Progress};
+use crate::config::Settings;
+use crate::pipeline::Pipeline;
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Directory of recordings (searched recursively) or a manifest CSV
+    /// (path,call_id,agent_id,team,started_at,agent_channel,language; all but path optional).
+    input: PathBuf,
+    /// Dataset directory (created; a nightly run adds to it).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base.bin).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Acoustic measures and acoustic score items only: no transcription.
+    #[arg(long)]
+    no_asr: bool,
+    /// Calls processed at once (default: cores / 2, at least 1).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Whisper threads per call (default: cores / jobs).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Reprocess calls that are already done.
+    #[arg(long)]
+    force: bool,
+    /// Process shard i of n (e.g. 0/4). Default: $JOB_COMPLETION_INDEX or
+    /// $SLURM_ARRAY_TASK_ID with --shards N or $SLURM_ARRAY_TASK_COUNT; else everything.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Shard count when the index comes from the environment.
+    #[arg(long)]
+    shards: Option<usize>,
+    /// Regex with named groups agent_id, call_id, team, started_at applied to file names.
+    #[arg(long)]
+    pattern: Option<String>,
+    /// Keep phone, ID and card numbers in stored transcripts (default: masked).
+    #[arg(long)]
+    keep_raw_text: bool,
+    /// Write a call date's results every N calls (smaller: less lost work on a crash).
+    #[arg(long, default_value_t = 16)]
+    chunk_calls: usize,
+    /// No progress bar or log lines.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let mut settings = Settings::load(args.config.as_deref(), args.rules.as_deref())?;
+    let jobs = args.jobs.unwrap_or(batch::num_cores() / 2).max(1);
+    settings.config.asr.threads = args.threads.unwrap_or(batch::num_cores() / jobs).max(1);
+    let pattern = args
+        .pattern
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| format!("--pattern: {e}"))?;
+    let shard = batch::parse_shard(args.shard.as_deref(), args.shards)?;
+    let calls = batch::list_calls(&args.input, pattern.as_ref())?;
+    let model = (!args.no_asr).then(|| model_path(args.model));
+    let pipeline = Pipeline::build(settings, model.as_deref(), args.keep_raw_text)?;
+    let opts = BatchOptions {
+        jobs,
+        force: args.force,
+        shard,
+        chunk_calls: args.chunk_calls,
+        progress: if args.quiet {
+            Progress::Quiet
+        } else {
+            Progress::for_stderr()
+        },
+        ..BatchOptions::new(&args.out)
+    };
+    let summary = batch::run(calls, &pipeline, &opts)?;
+    print_summary(&summary, &args.out, shard);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(s: &BatchSummary, out: &Path, shard: (usize, usize)) {
+    let shard_note = if shard.1 > 1 {
+        format!(" (shard {}/{})", shard.0, shard.1)
+    } else {
+        String::new()
+    };
+    println!(
+        "{}: {} calls{shard_note}: {} scored, {} errors, {} already done; {:.2} h of audio in {:.1} s",
+        out.display(),
+        s.in_shard,
+        s.ok,
+        s.errors,
+        s.skipped,
+        s.audio_s / 3600.0,
+        s.wall_s
+    );
+    if s.repaired.orphans_removed + s.repaired.stale_rows_removed > 0 {
+        println!(
+            "repaired: {} files of an interrupted run removed, {} superseded rows removed",
+            s.repaired.orphans_removed, s.repaired.stale_rows_removed
+        );
+    }
+    let mut rows = s.agents.clone();
+    report::worst_first(&mut rows);
+    print!("{}", report::agent_table(&rows));
+}

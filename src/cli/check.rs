@@ -1,0 +1,69 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{Outcome, model_path};
+use crate::call::{CallInput, Language};
+use crate::config::{Config, Settings};
+use crate::pipeline::Pipeline;
+use crate::report::render_check;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    file: PathBuf,
+    /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base.bin).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Language: zh, en or auto (default from config: zh).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Which channel of a stereo file is the agent: 0 = left (default), 1 = right.
+    #[arg(long)]
+    agent_channel: Option<usize>,
+    /// Whisper threads (default 2).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Transcribe whole channels, silence included (for comparison; slower).
+    #[arg(long)]
+    no_gate: bool,
+    /// Acoustic measures only: no transcription, no model needed.
+    #[arg(long)]
+    no_asr: bool,
+    /// Configuration file (TOML; see `callqa config`). Flags given here override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Rules file (TOML; default: the shipped rules, see `callqa rules default`).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Keep phone, ID and card numbers and e-mails in the printed transcript (default: masked).
+    #[arg(long)]
+    keep_raw_text: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let mut cfg = args
+        .config
+        .as_deref()
+        .map(Config::load)
+        .transpose()?
+        .unwrap_or_default();
+    if let Some(lang) = &args.lang {
+        cfg.asr.language = lang
+            .parse::<Language>()
+            .map_err(|e| format!("language {e}"))?;
+    }
+    cfg.asr.agent_channel = args.agent_channel.unwrap_or(cfg.asr.agent_channel);
+    cfg.asr.threads = args.threads.unwrap_or(cfg.asr.threads);
+    cfg.asr.gate &= !args.no_gate;
+    let settings = Settings::with_rules(cfg, args.rules.as_deref())?;
+    let model = (!args.no_asr).then(|| model_path(args.model));
+    let pipeline = Pipeline::build(settings, model.as_deref(), args.keep_raw_text)?;
+    let result = pipeline.run(&CallInput::from_path(&args.file))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&result)?);
+    } else {
+        print!("{}", render_check(&result));
+    }
+    Ok(ExitCode::SUCCESS)
+}

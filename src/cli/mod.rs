@@ -1,0 +1,94 @@
+//! Command-line front end: one module per command, each with its arguments next to its `run`.
+//! Errors become one line per problem on stderr naming the file and the cause; never a panic
+//! trace. The exit code is 0 only when everything asked for succeeded.
+
+mod batch;
+mod check;
+mod dataset;
+mod models;
+mod probe;
+mod rules;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Where `make models` puts the converted Whisper base model.
+pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callqa",
+    version,
+    about = "Listens to call-center recordings and scores the agents in them"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode recordings and show format, codec, rate, channels, duration and levels per channel.
+    ///
+    /// Every file is decoded in full, so a file that probes clean will also decode in a batch.
+    Probe(probe::Args),
+    /// Check one call: decode, resample, transcribe each speaker (with timestamps).
+    Check(check::Args),
+    /// Whisper model management.
+    #[command(subcommand)]
+    Models(models::Command),
+    /// Print the default configuration as TOML (every threshold, with its default value).
+    Config,
+    /// Rules files: check one, or print the shipped default.
+    #[command(subcommand)]
+    Rules(rules::Command),
+    /// Score every call in a directory or manifest CSV into a Parquet dataset (the nightly job).
+    ///
+    /// Resumable: a rerun skips calls already done with the same audio, configuration, rules
+    /// and model. Bad files become rows with status "error"; the batch goes on.
+    Batch(batch::Args),
+    /// Re-apply rules, scorecard and analysis thresholds to a dataset without the audio.
+    Rescore(dataset::RescoreArgs),
+    /// Rebuild the agents table from every call in the dataset (after all shards finished).
+    Aggregate(dataset::AggregateArgs),
+    /// Print the agent table (worst first) and write a self-contained HTML report.
+    Report(dataset::ReportArgs),
+    /// Run SQL over the dataset (tables: calls, findings, segments, agents) with polars.
+    Query(dataset::QueryArgs),
+}
+
+/// A command's outcome: its exit code, or the error to print.
+type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
+
+/// Parse the process arguments and run one command.
+pub fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Probe(a) => probe::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Models(c) => models::run(c),
+        Command::Config => rules::print_config(),
+        Command::Rules(c) => rules::run(c),
+        Command::Batch(a) => batch::run(a),
+        Command::Rescore(a) => dataset::rescore(a),
+        Command::Aggregate(a) => dataset::aggregate(a),
+        Command::Report(a) => dataset::report(a),
+        Command::Query(a) => dataset::query(a),
+    };
+    outcome.unwrap_or_else(fail)
+}
+
+/// One `callqa: error:` line per line of the message (a rules file lists every problem).
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    for line in msg.to_string().lines() {
+        eprintln!("callqa: error: {line}");
+    }
+    ExitCode::FAILURE
+}
+
+/// `--model`, else $CALLQA_MODEL, else where `make models` puts it.
+fn model_path(arg: Option<PathBuf>) -> PathBuf {
+    arg.or_else(|| std::env::var_os("CALLQA_MODEL").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL))
+}

@@ -1,0 +1,399 @@
+//! Scanning: a transcript, one speaker at a time, against every rule; what a rule finds
+//! becomes a [`Finding`] with the words' own times.
+
+use std::collections::HashSet;
+
+use super::matcher::{self, Hit, Pattern};
+use super::normalise::normalise;
+use super::redact::{email_regex, redact};
+use super::{
+    Finding, Group, Kind, MatchMode, Matcher, Mode, PiiKind, Rule, RuleLanguage, RuleSet, Who,
+    Window, pii,
+};
+use crate::asr::{Segment, Transcript};
+use crate::call::{Language, Speaker};
+
+impl RuleSet {
+    /// Scan a call's transcript. `duration_s` places the time windows.
+    pub fn scan(&self, transcript: &Transcript, duration_s: f64) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.applies_to(transcript.language))
+        {
+            for speaker in [Speaker::Agent, Speaker::Customer, Speaker::Mixed] {
+                if !rule.speaker_matches(speaker) {
+                    continue;
+                }
+                let segs: Vec<&Segment> = transcript
+                    .segments
+                    .iter()
+                    .filter(|s| s.speaker == speaker && rule.window.contains(s, duration_s))
+                    .collect();
+                let has_speaker = transcript.segments.iter().any(|s| s.speaker == speaker);
+                if !has_speaker {
+                    continue;
+                }
+                let stream = Stream::new(&segs);
+                match rule.kind {
+                    Kind::Forbidden => findings.extend(rule.forbidden(&stream, speaker)),
+                    Kind::Pii => findings.extend(rule.pii(&stream, speaker)),
+                    Kind::Required => findings.extend(rule.required(&stream, speaker, duration_s)),
+                }
+            }
+        }
+        findings.sort_by(|a, b| {
+            a.start
+                .total_cmp(&b.start)
+                .then_with(|| a.rule_id.cmp(&b.rule_id))
+        });
+        findings
+    }
+}
+
+impl Window {
+    /// The window's limits in seconds: (look only before `first`, look only after `last`).
+    fn limits(&self, duration: f64) -> (Option<f64>, Option<f64>) {
+        let first = self
+            .first_s
+            .or(self.first_pct.map(|p| duration * p / 100.0));
+        let last = self.last_s.or(self.last_pct.map(|p| duration * p / 100.0));
+        (first, last.map(|l| (duration - l).max(0.0)))
+    }
+
+    fn contains(&self, s: &Segment, duration: f64) -> bool {
+        let (first, last) = self.limits(duration);
+        first.is_none_or(|f| s.start < f) && last.is_none_or(|l| s.end > l)
+    }
+
+    /// [start, end) of the window, for a finding about something missing in it.
+    fn bounds(&self, duration: f64) -> (f64, f64) {
+        let (first, last) = self.limits(duration);
+        (
+            last.unwrap_or(0.0),
+            first.map_or(duration, |f| f.min(duration)),
+        )
+    }
+}
+
+/// One speaker's segments as one normalised character stream, so that phrases and numbers
+/// split across segment boundaries are still found; each character knows its segment.
+struct Stream<'a> {
+    segs: Vec<&'a Segment>,
+    chars: Vec<char>,
+    seg_of: Vec<usize>,
+    /// Per stream char, the index of its source char in its segment's text.
+    src: Vec<usize>,
+    sounds: std::cell::OnceCell<Vec<HashSet<String>>>,
+}
+
+impl<'a> Stream<'a> {
+    fn new(segs: &[&'a Segment]) -> Self {
+        let mut s = Stream {
+            segs: segs.to_vec(),
+            chars: Vec::new(),
+            seg_of: Vec::new(),
+            src: Vec::new(),
+            sounds: Default::default(),
+        };
+        for (k, seg) in segs.iter().enumerate() {
+            let n = normalise(&seg.text);
+            // Latin words in two segments stay two words; digits join (a number read out
+            // across two segments is one number), and CJK has no spaces.
+            let latin = |c: Option<&char>| c.is_some_and(char::is_ascii_alphabetic);
+            if (latin(s.chars.last()) && n.chars.first().is_some_and(char::is_ascii_alphanumeric))
+                || (latin(n.chars.first())
+                    && s.chars.last().is_some_and(char::is_ascii_alphanumeric))
+            {
+                s.chars.push(' ');
+                s.seg_of.push(k - 1);
+                s.src
+                    .push(s.segs[k - 1].text.chars().count().saturating_sub(1));
+            }
+            s.chars.extend(&n.chars);
+            s.seg_of.extend(std::iter::repeat_n(k, n.chars.len()));
+            s.src.extend(&n.source);
+        }
+        s
+    }
+
+    fn sounds(&self) -> &[HashSet<String>] {
+        self.sounds
+            .get_or_init(|| self.chars.iter().map(|&c| matcher::sounds(c)).collect())
+    }
+
+    /// Times and transcribed text of stream characters [start, end): from Whisper's token times
+    /// where the segment has them, else the segments' bounds.
+    fn span(&self, start: usize, end: usize) -> (f64, f64, String) {
+        let (a, b) = (self.seg_of[start], self.seg_of[end - 1]);
+        let char_time = |k: usize, i: usize| {
+            let seg = self.segs[k];
+            (seg.char_times.len() == seg.text.chars().count())
+                .then(|| seg.char_times.get(i))
+                .flatten()
+        };
+        let t_start = char_time(a, self.src[start]).map_or(self.segs[a].start, |t| t.0);
+        let t_end = char_time(b, self.src[end - 1]).map_or(self.segs[b].end, |t| t.1);
+        let (t_start, t_end) = (t_start, t_end.max(t_start));
+        let mut text = String::new();
+        for k in a..=b {
+            let chars: Vec<char> = self.segs[k].text.chars().collect();
+            let from = if k == a { self.src[start] } else { 0 };
+            let to = if k == b {
+                self.src[end - 1] + 1
+            } else {
+                chars.len()
+            };
+            text.extend(&chars[from.min(chars.len())..to.min(chars.len())]);
+        }
+        (t_start, t_end, text)
+    }
+
+    fn text(&self, start: usize, end: usize) -> String {
+        self.chars[start..end].iter().collect()
+    }
+}
+
+impl Rule {
+    fn applies_to(&self, language: Language) -> bool {
+        match self.language {
+            RuleLanguage::Any => true,
+            _ if language == Language::Auto => true,
+            RuleLanguage::Zh => language == Language::Zh,
+            RuleLanguage::En => language == Language::En,
+        }
+    }
+
+    fn speaker_matches(&self, s: Speaker) -> bool {
+        match self.speaker {
+            Who::Any => true,
+            // On mono both parties share the channel: agent rules still apply to it.
+            Who::Agent => matches!(s, Speaker::Agent | Speaker::Mixed),
+            Who::Customer => matches!(s, Speaker::Customer | Speaker::Mixed),
+        }
+    }
+
+    fn group_hits(&self, g: &Group, stream: &Stream) -> Vec<(Hit, MatchMode)> {
+        let mut hits = Vec::new();
+        for m in &g.matchers {
+            match m {
+                Matcher::Phrase(p, _) => {
+                    let sounds: &[HashSet<String>] =
+                        if p.homophone { stream.sounds() } else { &[] };
+                    for h in p.find(&stream.chars, sounds) {
+                        if word_bounded(&stream.chars, h) {
+                            hits.push((h, mode_name(g.mode, h, p, &stream.chars)));
+                        }
+                    }
+                }
+                Matcher::Regex(re, _) => {
+                    let s: String = stream.chars.iter().collect();
+                    let byte_to_char: Vec<usize> = s.char_indices().map(|(b, _)| b).collect();
+                    for m in re.find_iter(&s) {
+                        let start = byte_to_char.partition_point(|&b| b < m.start());
+                        let end = byte_to_char.partition_point(|&b| b < m.end());
+                        if end > start {
+                            hits.push((
+                                Hit {
+                                    start,
+                                    end,
+                                    edits: 0,
+                                },
+                                MatchMode::Regex,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        hits.sort_by_key(|(h, _)| (h.start, h.edits));
+        hits
+    }
+
+    fn suppressed(&self, stream: &Stream, h: Hit) -> bool {
+        if self.unless.is_empty() {
+            return false;
+        }
+        let (a, b) = (stream.seg_of[h.start], stream.seg_of[h.end - 1]);
+        let (from, to) = (
+            stream.seg_of.iter().position(|&k| k == a).unwrap_or(0),
+            stream
+                .seg_of
+                .iter()
+                .rposition(|&k| k == b)
+                .map_or(stream.chars.len(), |p| p + 1),
+        );
+        self.unless
+            .iter()
+            .any(|u| !u.find(&stream.chars[from..to], &[]).is_empty())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding_at(
+        &self,
+        speaker: Speaker,
+        (start, end): (f64, f64),
+        matched_text: String,
+        evidence: String,
+        mode: MatchMode,
+        confidence: f32,
+    ) -> Finding {
+        Finding {
+            rule_id: self.id.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            speaker,
+            start,
+            end,
+            matched_text,
+            evidence,
+            mode,
+            confidence,
+        }
+    }
+
+    fn finding(&self, stream: &Stream, speaker: Speaker, h: Hit, mode: MatchMode) -> Finding {
+        let (start, end, matched) = stream.span(h.start, h.end);
+        let len = (h.end - h.start).max(1) as f32;
+        let confidence = match mode {
+            MatchMode::Exact | MatchMode::Regex | MatchMode::Pii => 1.0,
+            MatchMode::Homophone => 0.85 - 0.5 * h.edits as f32 / len,
+            _ => 1.0 - h.edits as f32 / len,
+        };
+        self.finding_at(
+            speaker,
+            (start, end),
+            matched,
+            stream.text(h.start, h.end),
+            mode,
+            confidence,
+        )
+    }
+
+    fn forbidden(&self, stream: &Stream, speaker: Speaker) -> Vec<Finding> {
+        let per_group: Vec<Vec<(Hit, MatchMode)>> = self
+            .groups
+            .iter()
+            .map(|g| self.group_hits(g, stream))
+            .collect();
+        let mut out = Vec::new();
+        if per_group.len() == 1 {
+            let mut last_end = 0;
+            for (h, mode) in &per_group[0] {
+                if h.start < last_end || self.suppressed(stream, *h) {
+                    continue; // overlapping phrase of the same rule: one finding
+                }
+                last_end = h.end;
+                out.push(self.finding(stream, speaker, *h, *mode));
+            }
+            return out;
+        }
+        // Several groups: each hit of the first group with a hit of every other group nearby.
+        let within = self.within_chars.unwrap_or(usize::MAX / 2);
+        for (h0, mode) in &per_group[0] {
+            let mut span = *h0;
+            let all = per_group[1..].iter().all(|hits| {
+                hits.iter()
+                    .filter(|(h, _)| h.start <= h0.end + within && h0.start <= h.end + within)
+                    .min_by_key(|(h, _)| h.start.abs_diff(h0.start))
+                    .map(|(h, _)| {
+                        span.start = span.start.min(h.start);
+                        span.end = span.end.max(h.end);
+                    })
+                    .is_some()
+            });
+            if all
+                && !self.suppressed(stream, span)
+                && out
+                    .last()
+                    .is_none_or(|f: &Finding| f.end <= stream.span(span.start, span.end).0)
+            {
+                out.push(self.finding(stream, speaker, span, *mode));
+            }
+        }
+        out
+    }
+
+    fn required(&self, stream: &Stream, speaker: Speaker, duration: f64) -> Option<Finding> {
+        let missing: Vec<String> = self
+            .groups
+            .iter()
+            .filter(|g| self.group_hits(g, stream).is_empty())
+            .map(|g| {
+                g.matchers
+                    .iter()
+                    .map(|m| match m {
+                        Matcher::Phrase(_, p) | Matcher::Regex(_, p) => p.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let (start, end) = self.window.bounds(duration);
+        Some(self.finding_at(
+            speaker,
+            (start, end),
+            String::new(),
+            format!("missing: {}", missing.join("; ")),
+            MatchMode::Required,
+            1.0,
+        ))
+    }
+
+    fn pii(&self, stream: &Stream, speaker: Speaker) -> Vec<Finding> {
+        let mut out: Vec<Finding> = pii::detect(&stream.chars, &self.pii)
+            .into_iter()
+            .map(|(kind, h)| {
+                let mut f = self.finding(stream, speaker, h, MatchMode::Pii);
+                f.evidence = format!("{}: {}", kind.name(), redact(&f.evidence));
+                f.matched_text = redact(&f.matched_text);
+                f
+            })
+            .collect();
+        // Written addresses lose '@' and '.' in normalisation: look for them in the raw text.
+        if self.pii.contains(&PiiKind::Email) {
+            for seg in &stream.segs {
+                for m in email_regex().find_iter(&seg.text) {
+                    let evidence = format!("{}: [REDACTED]", PiiKind::Email.name());
+                    out.push(self.finding_at(
+                        speaker,
+                        (seg.start, seg.end),
+                        redact(m.as_str()),
+                        evidence,
+                        MatchMode::Pii,
+                        1.0,
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Latin-script phrases match whole words only ("hell" is not in "hello"); CJK has no spaces.
+fn word_bounded(text: &[char], h: Hit) -> bool {
+    let alnum = |i: Option<usize>| {
+        i.and_then(|i| text.get(i))
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    let first_latin = text[h.start].is_ascii_alphanumeric();
+    let last_latin = text[h.end - 1].is_ascii_alphanumeric();
+    let glued_before = first_latin && alnum(h.start.checked_sub(1));
+    let glued_after = last_latin && alnum(Some(h.end));
+    !(glued_before || glued_after)
+}
+
+fn mode_name(mode: Mode, h: Hit, p: &Pattern, text: &[char]) -> MatchMode {
+    let exact = h.edits == 0 && text[h.start..h.end] == p.chars[..];
+    match mode {
+        _ if exact => MatchMode::Exact,
+        Mode::Homophone => MatchMode::Homophone,
+        Mode::Fuzzy => MatchMode::Fuzzy,
+        Mode::Exact => MatchMode::Exact,
+        Mode::Regex => MatchMode::Regex,
+    }
+}

@@ -1,0 +1,256 @@
+//! The rules file: its TOML format, validation with line-numbered errors, and compilation of
+//! phrases and patterns into matchers.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::matcher::Pattern;
+use super::normalise::normalise;
+use super::{
+    DEFAULT_RULES, Group, Kind, Matcher, Mode, PiiKind, Rule, RuleLanguage, RuleSet, RulesError,
+    Severity, Who, Window,
+};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    version: String,
+    #[serde(default)]
+    placeholders: HashMap<String, String>,
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// One group of alternatives: any of its phrases (or regex patterns) satisfies it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSpec {
+    #[serde(default)]
+    phrases: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    #[serde(rename = "match")]
+    mode: Option<Mode>,
+    max_edits: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    #[serde(default)]
+    description: String,
+    kind: Kind,
+    #[serde(default = "default_speaker")]
+    speaker: Who,
+    #[serde(default = "default_language")]
+    language: RuleLanguage,
+    severity: Severity,
+    #[serde(default)]
+    window: Window,
+    #[serde(rename = "match")]
+    mode: Option<Mode>,
+    max_edits: Option<usize>,
+    #[serde(default)]
+    phrases: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    /// Several groups that must all be found (required: anywhere in the window;
+    /// forbidden: within `within_chars` of each other when set).
+    #[serde(default)]
+    all: Vec<GroupSpec>,
+    within_chars: Option<usize>,
+    /// A hit is no finding when one of these phrases is in the same utterance (negation
+    /// context, e.g. forbidden 不知道 unless 帮您查).
+    #[serde(default)]
+    unless: Vec<String>,
+    /// For kind = "pii": which detectors (default: all).
+    #[serde(default)]
+    pii: Vec<PiiKind>,
+}
+
+fn default_speaker() -> Who {
+    Who::Agent
+}
+fn default_language() -> RuleLanguage {
+    RuleLanguage::Any
+}
+
+impl RuleSet {
+    pub fn load(path: &Path) -> Result<Self, RulesError> {
+        let p = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+            path: p.clone(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|errors| RulesError::Invalid { path: p, errors })
+    }
+
+    pub fn default_rules() -> Self {
+        Self::parse(DEFAULT_RULES).expect("the shipped rules are valid (tested)")
+    }
+
+    /// Parse and validate; errors are "LINE: message", every problem at once.
+    pub fn parse(text: &str) -> Result<Self, Vec<String>> {
+        let file: RulesFile = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map_or(1, |s| text[..s.start].matches('\n').count() + 1);
+            vec![format!("{line}: {}", e.message())]
+        })?;
+        let rule_lines = rule_lines(text);
+        let mut errors = Vec::new();
+        let mut rules = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, spec) in file.rules.into_iter().enumerate() {
+            let line = rule_lines.get(i).copied().unwrap_or(1);
+            if !seen.insert(spec.id.clone()) {
+                errors.push(format!("{line}: rule {}: duplicate id", spec.id));
+            }
+            match compile(spec, &file.placeholders) {
+                Ok(r) => rules.push(r),
+                Err(es) => errors.extend(es.into_iter().map(|e| format!("{line}: {e}"))),
+            }
+        }
+        if file.version.trim().is_empty() {
+            errors.push("1: version must not be empty".into());
+        }
+        if errors.is_empty() {
+            Ok(RuleSet {
+                version: file.version,
+                rules,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Line of each `[[rules]]` header, for line-numbered errors.
+fn rule_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[rules]]"))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rule, Vec<String>> {
+    let id = spec.id.clone();
+    let mut errors = Vec::new();
+    let fill = |s: &str, errors: &mut Vec<String>| -> String {
+        let mut out = s.to_string();
+        for (k, v) in placeholders {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        if let Some(start) = out.find('{').filter(|_| out.contains('}')) {
+            let name: String = out[start + 1..].chars().take_while(|&c| c != '}').collect();
+            if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                errors.push(format!(
+                    "rule {id}: placeholder {{{name}}} is not defined in [placeholders]"
+                ));
+            }
+        }
+        out
+    };
+    let build_group = |phrases: &[String],
+                       patterns: &[String],
+                       mode: Option<Mode>,
+                       max_edits: Option<usize>,
+                       errors: &mut Vec<String>| {
+        let mode = mode.or(spec.mode).unwrap_or(if patterns.is_empty() {
+            Mode::Exact
+        } else {
+            Mode::Regex
+        });
+        let mut matchers = Vec::new();
+        for p in phrases {
+            let p = fill(p, errors);
+            let n = normalise(&p);
+            if n.chars.is_empty() {
+                errors.push(format!(
+                    "rule {id}: phrase {p:?} is empty after normalisation"
+                ));
+                continue;
+            }
+            let edits = match mode {
+                Mode::Fuzzy => max_edits.or(spec.max_edits).unwrap_or(n.chars.len() / 5),
+                Mode::Homophone => max_edits.or(spec.max_edits).unwrap_or(0),
+                _ => 0,
+            };
+            matchers.push(Matcher::Phrase(
+                Pattern::new(n.chars, edits, mode == Mode::Homophone),
+                p,
+            ));
+        }
+        for p in patterns {
+            let p = fill(p, errors);
+            match regex::Regex::new(&p) {
+                Ok(re) => matchers.push(Matcher::Regex(re, p)),
+                Err(e) => errors.push(format!(
+                    "rule {id}: invalid regex {p:?}: {}",
+                    e.to_string().replace('\n', " ")
+                )),
+            }
+        }
+        Group { matchers, mode }
+    };
+    let mut groups = Vec::new();
+    if !spec.phrases.is_empty() || !spec.patterns.is_empty() {
+        groups.push(build_group(
+            &spec.phrases,
+            &spec.patterns,
+            spec.mode,
+            spec.max_edits,
+            &mut errors,
+        ));
+    }
+    for g in &spec.all {
+        groups.push(build_group(
+            &g.phrases,
+            &g.patterns,
+            g.mode,
+            g.max_edits,
+            &mut errors,
+        ));
+    }
+    if groups.iter().any(|g| g.matchers.is_empty()) && errors.is_empty() {
+        errors.push(format!("rule {id}: a group has no phrases or patterns"));
+    }
+    match spec.kind {
+        Kind::Pii if !groups.is_empty() => errors.push(format!(
+            "rule {id}: pii rules use built-in detectors (pii = [...]), not phrases"
+        )),
+        Kind::Forbidden | Kind::Required if groups.is_empty() => {
+            errors.push(format!("rule {id}: needs phrases, patterns or all = [...]"))
+        }
+        _ => {}
+    }
+    let unless = spec
+        .unless
+        .iter()
+        .map(|p| Pattern::new(normalise(&fill(p, &mut errors)).chars, 0, false))
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        id: spec.id,
+        description: spec.description,
+        kind: spec.kind,
+        speaker: spec.speaker,
+        language: spec.language,
+        severity: spec.severity,
+        window: spec.window,
+        groups,
+        within_chars: spec.within_chars,
+        unless,
+        pii: if spec.pii.is_empty() {
+            PiiKind::ALL.to_vec()
+        } else {
+            spec.pii
+        },
+    })
+}
