@@ -55,8 +55,8 @@ test-deps:
 
 demo: build datasets models
 	./target/release/callqa probe datasets/zh-thchs30/A2_0.wav tests/fixtures/mulaw_8k_stereo.wav
-	./target/release/callqa check datasets/zh-thchs30/A2_0.wav
-	./target/release/callqa rules default | sed 's/Example Bank/Blue River Bank/' > target/demo-rules.toml
+	./target/release/callqa rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
+	./target/release/callqa check --rules target/demo-rules.toml datasets/zh-thchs30/A2_0.wav
 	./target/release/callqa check --lang en --rules target/demo-rules.toml tests/fixtures/speech/call_en_dismissive.wav
 	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
 	./target/release/callqa report --out target/demo-dataset
@@ -64,9 +64,9 @@ demo: build datasets models
 # The same batch as the demo (a rerun after `make demo` finds every call done), a batch over the
 # real THCHS-30 recordings, then the accuracy tables.
 eval: build datasets models
-	./target/release/callqa rules default | sed 's/Example Bank/Blue River Bank/' > target/demo-rules.toml
+	./target/release/callqa rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
 	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
-	./target/release/callqa batch datasets/zh-thchs30 --out target/eval-thchs30
+	./target/release/callqa batch datasets/zh-thchs30 --rules target/demo-rules.toml --out target/eval-thchs30
 	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset \
 	  --real target/eval-thchs30 --real-dir datasets/zh-thchs30 --report datasets/eval-results.md
 

@@ -126,7 +126,8 @@ fn main() {
             .arg(&rules)
             .arg("--model")
             .arg(m)
-            .args(["--jobs", "1", "--threads", &threads, "--quiet"]);
+            .args(["--jobs", "1", "--threads", &threads, "--quiet"])
+            .arg("--allow-placeholder");
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }

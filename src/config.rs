@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::AggregateConfig;
 use crate::analysis::AnalysisConfig;
 use crate::asr::AsrConfig;
+use crate::call::Language;
 use crate::rules::{self, RuleSet, RulesError};
 use crate::score::ScorecardConfig;
 
@@ -33,6 +34,13 @@ pub struct RulesConfig {
 pub enum ConfigError {
     #[error(transparent)]
     Rules(#[from] RulesError),
+    #[error(
+        "the rules still name the shipped placeholder {}: set your own in [placeholders] of a rules \
+         file (`callqa rules init --company NAME > rules.toml` writes one) and pass it with --rules, \
+         or pass --allow-placeholder",
+        .0.iter().map(|(k, v)| format!("{k} = {v:?}")).collect::<Vec<_>>().join(", ")
+    )]
+    Placeholder(Vec<(String, String)>),
     #[error("{path}: cannot read: {source}")]
     Read {
         path: String,
@@ -109,6 +117,22 @@ impl Settings {
             rules: set,
             rules_text,
         })
+    }
+
+    /// Refuse rules whose company is still the shipped stand-in, for calls in `languages`:
+    /// every real greeting would be "missing" and every call fail, silently.
+    pub fn refuse_placeholders(&self, languages: &[Language]) -> Result<(), ConfigError> {
+        let mut found: Vec<(String, String)> = languages
+            .iter()
+            .flat_map(|&l| self.rules.shipped_placeholders(l))
+            .collect();
+        found.sort();
+        found.dedup();
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Placeholder(found))
+        }
     }
 
     /// Hashes of what decides a call's result, for the resume key and the rows: (everything,

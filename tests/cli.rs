@@ -104,6 +104,7 @@ fn check_prints_the_transcript_with_times() {
     let (code, out, err) = callqa(&[
         "check",
         "--json",
+        "--allow-placeholder",
         "--model",
         model.to_str().unwrap(),
         f.to_str().unwrap(),
@@ -125,6 +126,7 @@ fn check_errors_name_the_file_or_the_model() {
     let bad = fixture("bad/truncated.wav");
     let (code, _, err) = callqa(&[
         "check",
+        "--allow-placeholder",
         "--model",
         model.to_str().unwrap(),
         bad.to_str().unwrap(),
@@ -138,6 +140,7 @@ fn check_errors_name_the_file_or_the_model() {
 
     let (code, _, err) = callqa(&[
         "check",
+        "--allow-placeholder",
         "--model",
         "/no/such/model.bin",
         bad.to_str().unwrap(),
@@ -193,4 +196,103 @@ fn check_without_asr_reports_acoustics_per_speaker() {
         text.contains("agent") && text.contains("LUFS") && text.contains("dead air"),
         "{text}"
     );
+}
+
+#[test]
+fn the_shipped_placeholder_company_is_refused_before_any_work() {
+    let wav = common::repo("datasets/zh-thchs30/A2_0.wav");
+    let wav = wav.to_str().unwrap();
+    // refused before the model is loaded: no model needed to see it
+    let (code, _, err) = callqa(&["check", "--model", "/no/such/model.bin", wav]);
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("示例银行")
+            && err.contains("rules init")
+            && err.contains("--allow-placeholder"),
+        "{err}"
+    );
+    // an English call needs only the English company
+    let (_, _, err) = callqa(&[
+        "check",
+        "--lang",
+        "en",
+        "--model",
+        "/no/such/model.bin",
+        wav,
+    ]);
+    assert!(
+        err.contains("Example Bank") && !err.contains("示例银行"),
+        "{err}"
+    );
+    // told otherwise, or nothing to judge: it runs (here: on to the missing model)
+    let (_, _, err) = callqa(&[
+        "check",
+        "--allow-placeholder",
+        "--model",
+        "/no/such/model.bin",
+        wav,
+    ]);
+    assert!(err.contains("make models"), "{err}");
+    let (code, _, err) = callqa(&["check", "--no-asr", wav]);
+    assert_eq!(code, 0, "{err}");
+
+    // the batch refuses too, writing nothing
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dataset");
+    let (code, _, err) = callqa(&[
+        "batch",
+        common::repo("datasets/zh-thchs30").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--model",
+        "/no/such/model.bin",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("示例银行"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn rules_init_writes_a_teams_starter_file() {
+    let (code, text, err) = callqa(&[
+        "rules",
+        "init",
+        "--company",
+        "蓝河银行",
+        "--company-en",
+        "Blue River Bank",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("company = \"蓝河银行\"")
+            && text.contains("company_en = \"Blue River Bank\"")
+    );
+    let rules = callqa::rules::RuleSet::parse(&text).unwrap();
+    for lang in [callqa::call::Language::Zh, callqa::call::Language::En] {
+        assert!(rules.shipped_placeholders(lang).is_empty());
+    }
+    // with it, check goes on to the model
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rules.toml");
+    std::fs::write(&file, &text).unwrap();
+    let wav = common::repo("datasets/zh-thchs30/A2_0.wav");
+    let (_, _, err) = callqa(&[
+        "check",
+        "--rules",
+        file.to_str().unwrap(),
+        "--model",
+        "/no/such/model.bin",
+        wav.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("make models") && !err.contains("placeholder"),
+        "{err}"
+    );
+    // one name serves both greetings when no English name is given
+    let (_, text, _) = callqa(&["rules", "init", "--company", "某某银行"]);
+    assert!(text.contains("company_en = \"某某银行\""), "{text}");
+    let (code, _, err) = callqa(&["rules", "init", "--company", " "]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--company"), "{err}");
 }

@@ -10,7 +10,13 @@ use common::{callqa, repo};
 
 fn findings(args: &[&str]) -> (serde_json::Value, Vec<serde_json::Value>) {
     let model = common::model_path();
-    let mut all = vec!["check", "--json", "--model", model.to_str().unwrap()];
+    let mut all = vec![
+        "check",
+        "--json",
+        "--allow-placeholder",
+        "--model",
+        model.to_str().unwrap(),
+    ];
     all.extend_from_slice(args);
     let (code, out, err) = callqa(&all);
     assert_eq!(code, 0, "{err}");

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use super::{Outcome, model_path};
 use crate::batch::{self, BatchOptions, BatchSummary, Progress};
+use crate::call::Language;
 use crate::config::Settings;
 use crate::pipeline::Pipeline;
 use crate::report;
@@ -44,6 +45,10 @@ pub struct Args {
     /// Regex with named groups agent_id, call_id, team, started_at applied to file names.
     #[arg(long)]
     pattern: Option<String>,
+    /// Run with rules that still name the shipped placeholder company (示例银行 / Example
+    /// Bank); without it the batch refuses, since every greeting would be "missing".
+    #[arg(long)]
+    allow_placeholder: bool,
     /// Keep phone, ID and card numbers in stored transcripts (default: masked).
     #[arg(long)]
     keep_raw_text: bool,
@@ -67,6 +72,14 @@ pub fn run(args: Args) -> Outcome {
         .map_err(|e| format!("--pattern: {e}"))?;
     let shard = batch::parse_shard(args.shard.as_deref(), args.shards)?;
     let calls = batch::list_calls(&args.input, pattern.as_ref())?;
+    if !(args.no_asr || args.allow_placeholder) {
+        let defaults = settings.config.asr.call_defaults();
+        let mut languages: Vec<Language> =
+            calls.iter().map(|c| c.facts(defaults).language).collect();
+        languages.sort_by_key(|l| l.to_string());
+        languages.dedup();
+        settings.refuse_placeholders(&languages)?;
+    }
     let model = (!args.no_asr).then(|| model_path(args.model));
     let pipeline = Pipeline::build(settings, model.as_deref(), args.keep_raw_text)?;
     let opts = BatchOptions {

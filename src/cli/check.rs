@@ -34,6 +34,10 @@ pub struct Args {
     /// Rules file (TOML; default: the shipped rules, see `callqa rules default`).
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// Run with rules that still name the shipped placeholder company (示例银行 / Example
+    /// Bank); without it `check` refuses, since every greeting would be "missing".
+    #[arg(long)]
+    allow_placeholder: bool,
     /// Keep phone, ID and card numbers and e-mails in the printed transcript (default: masked).
     #[arg(long)]
     keep_raw_text: bool,
@@ -57,6 +61,9 @@ pub fn run(args: Args) -> Outcome {
     cfg.asr.threads = args.threads.unwrap_or(cfg.asr.threads);
     cfg.asr.gate &= !args.no_gate;
     let settings = Settings::with_rules(cfg, args.rules.as_deref())?;
+    if !(args.no_asr || args.allow_placeholder) {
+        settings.refuse_placeholders(&[settings.config.asr.language])?;
+    }
     let model = (!args.no_asr).then(|| model_path(args.model));
     let pipeline = Pipeline::build(settings, model.as_deref(), args.keep_raw_text)?;
     let result = pipeline.run(&CallInput::from_path(&args.file))?;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::Outcome;
 use crate::config::Config;
-use crate::rules::{DEFAULT_RULES, RuleSet};
+use crate::rules::{DEFAULT_RULES, RuleSet, starter_rules};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -13,11 +13,32 @@ pub enum Command {
     Lint { file: PathBuf },
     /// Print the shipped default rules (Mandarin and English), to copy and edit.
     Default,
+    /// Print a starter rules file for a team: the shipped rules with its company names.
+    Init {
+        /// The company as agents name it in the Mandarin greeting, e.g. 蓝河银行.
+        #[arg(long)]
+        company: String,
+        /// The company in the English greeting (default: the same as --company).
+        #[arg(long)]
+        company_en: Option<String>,
+    },
 }
 
 pub fn run(command: Command) -> Outcome {
     match command {
         Command::Default => print!("{DEFAULT_RULES}"),
+        Command::Init {
+            company,
+            company_en,
+        } => {
+            let company_en = company_en.unwrap_or_else(|| company.clone());
+            if company.trim().is_empty() || company_en.trim().is_empty() {
+                return Err("--company: the company name must not be empty".into());
+            }
+            let text = starter_rules(&company, &company_en);
+            RuleSet::parse(&text).map_err(|e| e.join("\n"))?;
+            print!("{text}");
+        }
         Command::Lint { file } => {
             let r = RuleSet::load(&file)?;
             println!(

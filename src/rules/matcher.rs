@@ -1,9 +1,9 @@
 //! Approximate phrase search over normalised text: the one algorithm behind the exact, fuzzy and
 //! homophone modes, which differ only in how two characters compare and how many edits pass.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use pinyin::ToPinyinMulti;
+use pinyin::{ToPinyin, ToPinyinMulti};
 
 /// A phrase ready to search for, in one match mode.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ impl Pattern {
         }
     }
 
-    /// Non-overlapping best hits, left to right. `text_sounds` is `sounds()` of each text char
+    /// Non-overlapping best hits, left to right. `text_sounds` is `heard()` of each text char
     /// (computed once per text, needed in homophone mode).
     pub fn find(&self, text: &[char], text_sounds: &[HashSet<String>]) -> Vec<Hit> {
         let m = self.chars.len();
@@ -110,8 +110,65 @@ impl Pattern {
     }
 }
 
-/// Toneless pinyin readings of a character, lenient where Mandarin speakers (and Whisper) blur:
-/// zh/ch/sh → z/c/s, -ng → -n. Non-Chinese characters sound as themselves.
+/// A regex pattern's own Chinese characters by sound, to respell a transcript with them before
+/// the pattern runs: 工号 in a pattern finds 功耗/公号/共号 in the text.
+#[derive(Debug, Clone, Default)]
+pub struct Spelling {
+    by_sound: HashMap<String, char>,
+    own: HashSet<char>,
+}
+
+impl Spelling {
+    /// From the Chinese characters of a regex's source (all their readings). A sound two of
+    /// them share keeps the first.
+    pub fn of_pattern(source: &str) -> Self {
+        let mut sp = Spelling::default();
+        for c in source.chars().filter(|c| is_cjk(*c)) {
+            if sp.own.insert(c) {
+                for s in sounds(c) {
+                    sp.by_sound.entry(s).or_insert(c);
+                }
+            }
+        }
+        sp
+    }
+
+    /// `text` with every character that is not the pattern's own but sounds like one of them
+    /// (by its everyday reading, `heard`) replaced by it. Same length, so positions hold.
+    pub fn respell(&self, text: &[char], heard: &[HashSet<String>]) -> Vec<char> {
+        text.iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                if self.own.contains(&c) || !is_cjk(c) {
+                    return c;
+                }
+                heard
+                    .get(i)
+                    .and_then(|h| h.iter().find_map(|s| self.by_sound.get(s)))
+                    .copied()
+                    .unwrap_or(c)
+            })
+            .collect()
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF)
+}
+
+/// What a transcript's character was heard as: its everyday reading only. Whisper spells what
+/// it heard with characters in their common reading; the rare readings the pinyin data also
+/// lists (以 as sì, 去以 → 去死) must not turn ordinary words into hits.
+pub fn heard(c: char) -> HashSet<String> {
+    match c.to_pinyin() {
+        Some(p) => std::iter::once(lenient(p.plain())).collect(),
+        None => std::iter::once(c.to_string()).collect(),
+    }
+}
+
+/// Every toneless reading of a rule phrase's character (an author may mean any of them, 行 in
+/// 银行 is háng), lenient where Mandarin speakers (and Whisper) blur: zh/ch/sh → z/c/s,
+/// -ng → -n. Non-Chinese characters sound as themselves.
 pub fn sounds(c: char) -> HashSet<String> {
     match c.to_pinyin_multi() {
         Some(multi) => multi.into_iter().map(|p| lenient(p.plain())).collect(),

@@ -12,14 +12,33 @@ mod spec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::call::Speaker;
-use matcher::Pattern;
+use crate::call::{Language, Speaker};
+use matcher::{Pattern, Spelling};
 pub use normalise::{Normalised, normalise};
 pub use pii::PiiKind;
 pub use redact::{redact, redact_transcript};
 
 /// The rule set shipped with callqa (Mandarin and English); `callqa rules default` prints it.
 pub const DEFAULT_RULES: &str = include_str!("default.toml");
+
+/// The shipped `[placeholders]`: stand-ins a team must replace with its own company, or every
+/// greeting is "missing" (`check` and `batch` refuse to run with them).
+pub const SHIPPED_PLACEHOLDERS: [(&str, &str); 2] =
+    [("company", "示例银行"), ("company_en", "Example Bank")];
+
+/// The shipped rules with a team's company names (`callqa rules init`).
+pub fn starter_rules(company: &str, company_en: &str) -> String {
+    let mut text = DEFAULT_RULES.to_string();
+    for ((name, shipped), value) in SHIPPED_PLACEHOLDERS.iter().zip([company, company_en]) {
+        let quoted = toml::Value::String(value.to_string()).to_string();
+        text = text.replacen(
+            &format!("{name} = \"{shipped}\""),
+            &format!("{name} = {quoted}"),
+            1,
+        );
+    }
+    text
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,7 +116,8 @@ crate::serde_names!(RuleLanguage);
 #[derive(Debug, Clone)]
 enum Matcher {
     Phrase(Pattern, String),
-    Regex(regex::Regex, String),
+    /// The regex, its source, and in homophone mode its characters by sound.
+    Regex(regex::Regex, String, Option<Spelling>),
 }
 
 #[derive(Debug, Clone)]
@@ -119,12 +139,31 @@ pub struct Rule {
     within_chars: Option<usize>,
     unless: Vec<Pattern>,
     pii: Vec<PiiKind>,
+    /// The `[placeholders]` this rule's phrases and patterns use, with their values.
+    pub placeholders: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub version: String,
     pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// Placeholders still at their shipped value in the rules that judge calls in `language`.
+    pub fn shipped_placeholders(&self, language: Language) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .rules
+            .iter()
+            .filter(|r| r.applies_to(language))
+            .flat_map(|r| &r.placeholders)
+            .filter(|p| SHIPPED_PLACEHOLDERS.contains(&(p.0.as_str(), p.1.as_str())))
+            .cloned()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -72,7 +72,7 @@ pub fn normalise(text: &str) -> Normalised {
             }
             continue;
         }
-        if let Some(d) = chinese_digit(c) {
+        if let Some(d) = chinese_digit(c).or_else(|| digit_in_run(&raw, i)) {
             out.chars.push(d);
             out.source.push(i);
         } else if c.is_alphanumeric() {
@@ -98,6 +98,26 @@ fn half_width(c: char) -> char {
         0x3000 => ' ',
         _ => c,
     }
+}
+
+/// Whisper's spellings of the telephone readings yāo (1) and dòng (0): 腰/妖 and 洞 are a
+/// digit only inside a run of digits (三零二腰 is 3021, 幺三八洞洞 is 13800; 弯腰 and 山洞
+/// stay). 么 is left out: 那么3点 is common speech.
+pub fn digit_in_run(chars: &[char], i: usize) -> Option<char> {
+    let variant = |c: char| match c {
+        '腰' | '妖' => Some('1'),
+        '洞' => Some('0'),
+        _ => None,
+    };
+    let d = variant(chars[i])?;
+    let digit = |c: Option<&char>| {
+        c.is_some_and(|&c| {
+            c.is_ascii_digit() || ('０'..='９').contains(&c) || chinese_digit(c).is_some()
+        })
+    };
+    let before = chars[..i].iter().rev().find(|c| variant(**c).is_none());
+    let after = chars[i + 1..].iter().find(|c| variant(**c).is_none());
+    (digit(before) || digit(after)).then_some(d)
 }
 
 /// 零〇一二三四五六七八九 and the telephone readings 幺 (1) and 两 (2).

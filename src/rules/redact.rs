@@ -4,7 +4,7 @@
 use crate::asr::{Segment, Transcript};
 use crate::call::Speaker;
 
-use super::normalise::chinese_digit;
+use super::normalise::{chinese_digit, digit_in_run};
 
 /// Mask personal data in text: every digit of a number of 7 or more digits (in digits,
 /// full-width digits or Chinese numerals, optionally broken by spaces, dashes, dots or commas,
@@ -21,33 +21,41 @@ pub fn redact(text: &str) -> String {
 const JOIN: char = '\u{1}';
 
 fn mask_long_numbers(chars: &mut [char]) {
-    let is_digit =
-        |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c) || chinese_digit(c).is_some();
+    let digit: Vec<bool> = (0..chars.len())
+        .map(|i| {
+            let c = chars[i];
+            c.is_ascii_digit()
+                || ('０'..='９').contains(&c)
+                || chinese_digit(c).is_some()
+                || digit_in_run(chars, i).is_some()
+        })
+        .collect();
     let is_sep = |c: char| matches!(c, ' ' | '-' | '.' | ',' | '，' | '、' | '　' | '－' | JOIN);
     let mut i = 0;
     while i < chars.len() {
-        if !is_digit(chars[i]) {
+        if !digit[i] {
             i += 1;
             continue;
         }
         // the run: digits, and single separators between digits
         let (start, mut end, mut digits, mut j) = (i, i, 0, i);
         while j < chars.len() {
-            if is_digit(chars[j]) {
+            if digit[j] {
                 digits += 1;
                 end = j + 1;
                 j += 1;
-            } else if is_sep(chars[j]) && chars.get(j + 1).is_some_and(|&c| is_digit(c)) {
+            } else if is_sep(chars[j]) && digit.get(j + 1).copied().unwrap_or(false) {
                 j += 1;
             } else {
                 break;
             }
         }
         if digits >= 7 {
-            chars[start..end]
-                .iter_mut()
-                .filter(|c| is_digit(**c))
-                .for_each(|c| *c = '*');
+            for k in start..end {
+                if digit[k] {
+                    chars[k] = '*';
+                }
+            }
         }
         i = end;
     }

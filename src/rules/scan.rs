@@ -120,7 +120,7 @@ impl<'a> Stream<'a> {
 
     fn sounds(&self) -> &[HashSet<String>] {
         self.sounds
-            .get_or_init(|| self.chars.iter().map(|&c| matcher::sounds(c)).collect())
+            .get_or_init(|| self.chars.iter().map(|&c| matcher::heard(c)).collect())
     }
 
     /// Times and transcribed text of stream characters [start, end): from Whisper's token times
@@ -156,7 +156,7 @@ impl<'a> Stream<'a> {
 }
 
 impl Rule {
-    fn applies_to(&self, language: Language) -> bool {
+    pub(super) fn applies_to(&self, language: Language) -> bool {
         match self.language {
             RuleLanguage::Any => true,
             _ if language == Language::Auto => true,
@@ -187,21 +187,27 @@ impl Rule {
                         }
                     }
                 }
-                Matcher::Regex(re, _) => {
-                    let s: String = stream.chars.iter().collect();
+                Matcher::Regex(re, _, spelled) => {
+                    // homophone mode: the pattern runs over the text respelled with its own
+                    // characters where they sound alike (功耗 → 工号), char for char
+                    let chars: Vec<char> = match spelled {
+                        Some(by_sound) => by_sound.respell(&stream.chars, stream.sounds()),
+                        None => stream.chars.clone(),
+                    };
+                    let s: String = chars.iter().collect();
                     let byte_to_char: Vec<usize> = s.char_indices().map(|(b, _)| b).collect();
                     for m in re.find_iter(&s) {
                         let start = byte_to_char.partition_point(|&b| b < m.start());
                         let end = byte_to_char.partition_point(|&b| b < m.end());
                         if end > start {
-                            hits.push((
-                                Hit {
-                                    start,
-                                    end,
-                                    edits: 0,
-                                },
-                                MatchMode::Regex,
-                            ));
+                            let respelled = chars[start..end] != stream.chars[start..end];
+                            let edits = 0;
+                            let mode = if respelled {
+                                MatchMode::Homophone
+                            } else {
+                                MatchMode::Regex
+                            };
+                            hits.push((Hit { start, end, edits }, mode));
                         }
                     }
                 }
@@ -324,7 +330,7 @@ impl Rule {
                 g.matchers
                     .iter()
                     .map(|m| match m {
-                        Matcher::Phrase(_, p) | Matcher::Regex(_, p) => p.clone(),
+                        Matcher::Phrase(_, p) | Matcher::Regex(_, p, _) => p.clone(),
                     })
                     .collect::<Vec<_>>()
                     .join(" | ")

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::matcher::Pattern;
+use super::matcher::{Pattern, Spelling};
 use super::normalise::normalise;
 use super::{
     DEFAULT_RULES, Group, Kind, Matcher, Mode, PiiKind, Rule, RuleLanguage, RuleSet, RulesError,
@@ -109,7 +109,11 @@ impl RuleSet {
             if !seen.insert(spec.id.clone()) {
                 errors.push(format!("{line}: rule {}: duplicate id", spec.id));
             }
-            match compile(spec, &file.placeholders) {
+            let used = placeholders_in(&spec, &file.placeholders);
+            match compile(spec, &file.placeholders).map(|r| Rule {
+                placeholders: used,
+                ..r
+            }) {
                 Ok(r) => rules.push(r),
                 Err(es) => errors.extend(es.into_iter().map(|e| format!("{line}: {e}"))),
             }
@@ -126,6 +130,31 @@ impl RuleSet {
             Err(errors)
         }
     }
+}
+
+/// The placeholders a rule's texts name, with their values.
+fn placeholders_in(
+    spec: &RuleSpec,
+    placeholders: &HashMap<String, String>,
+) -> Vec<(String, String)> {
+    let texts: Vec<&String> = spec
+        .phrases
+        .iter()
+        .chain(&spec.patterns)
+        .chain(&spec.unless)
+        .chain(
+            spec.all
+                .iter()
+                .flat_map(|g| g.phrases.iter().chain(&g.patterns)),
+        )
+        .collect();
+    let mut used: Vec<(String, String)> = placeholders
+        .iter()
+        .filter(|(k, _)| texts.iter().any(|t| t.contains(&format!("{{{k}}}"))))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    used.sort();
+    used
 }
 
 /// Line of each `[[rules]]` header, for line-numbered errors.
@@ -188,7 +217,10 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         for p in patterns {
             let p = fill(p, errors);
             match regex::Regex::new(&p) {
-                Ok(re) => matchers.push(Matcher::Regex(re, p)),
+                Ok(re) => {
+                    let spelling = (mode == Mode::Homophone).then(|| Spelling::of_pattern(&p));
+                    matchers.push(Matcher::Regex(re, p, spelling))
+                }
                 Err(e) => errors.push(format!(
                     "rule {id}: invalid regex {p:?}: {}",
                     e.to_string().replace('\n', " ")
@@ -252,5 +284,6 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         } else {
             spec.pii
         },
+        placeholders: Vec::new(),
     })
 }

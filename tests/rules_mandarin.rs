@@ -1,0 +1,140 @@
+//! Mandarin service-call rules against how Whisper base writes 8 kHz phone speech (issue #13's
+//! measured misrecognitions): the greeting's company and 工号 matched by sound, telephone
+//! digit readings, and rare heteronym readings that must not create hits.
+
+mod common;
+
+use callqa::call::Speaker::{Agent, Customer};
+use callqa::rules::{DEFAULT_RULES, MatchMode, RuleSet, normalise, redact};
+
+const GREETING: &str = "zh.required.greeting";
+const PROFANITY: &str = "zh.forbidden.profanity";
+
+/// The shipped rules with the company a team would set.
+fn bank_rules() -> RuleSet {
+    RuleSet::parse(&DEFAULT_RULES.replace("示例银行", "蓝河银行")).unwrap()
+}
+
+/// Whether the agent's opening line satisfies the greeting rule.
+fn greets(opening: &str) -> bool {
+    let t = common::transcript("zh", &[(Agent, 0.5, 6.0, opening)]);
+    !bank_rules()
+        .scan(&t, 120.0)
+        .iter()
+        .any(|f| f.rule_id == GREETING)
+}
+
+#[rustfmt::skip]
+const GREETINGS: &[(&str, bool)] = &[
+    // as said, and the forms real centers use
+    ("您好，蓝河银行，工号3021，很高兴为您服务。", true),
+    ("您好，这里是蓝河银行客服中心，我是5号话务员。", true),
+    ("你好，蓝河银行，工号是三零二一，请问有什么可以帮您？", true),
+    ("您好，蓝河银行，我的工号是幺零八七。", true),
+    // 工号 as Whisper wrote it: 共号/功号/功耗/公号
+    ("您好，蓝河银行，共号3021，很高兴为您服务。", true),
+    ("您好，蓝河银行，功号3021，很高兴为您服务。", true),
+    ("您好，蓝河银行，功耗3021，很高兴为您服务。", true),
+    ("您好,藍河銀行,公號3021,很高興為您服務。", true),
+    // 话务员 as 化物员, 幺 as 腰
+    ("您好，蓝河银行，我是530号化物员。", true),
+    ("您好，蓝河银行，工号三零二腰，很高兴为您服务。", true),
+    // the company with one syllable swapped for a homophone or a near one (和 for 河, 南 for 蓝)
+    ("您好，蓝和银行，工号3021。", true),
+    ("您好，南河银行，工号3021。", true),
+    ("您好，南和银行，工号3021。", true),
+    // near misses: a part is really missing
+    ("您好，工号3021，很高兴为您服务。", false),
+    ("您好，蓝河银行，很高兴为您服务。", false),
+    ("您好，建设银行，工号3021。", false),
+    ("蓝河银行，工号3021。", false),
+    ("您好，蓝河银行，工号是多少来着。", false),
+];
+
+#[test]
+fn greeting_survives_whisper_spellings() {
+    let wrong: Vec<String> = GREETINGS
+        .iter()
+        .filter(|(text, ok)| greets(text) != *ok)
+        .map(|(text, ok)| format!("{text}: expected greeting {ok}"))
+        .collect();
+    assert!(GREETINGS.iter().filter(|g| g.1).count() >= 12);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_respelled_agent_number_says_so() {
+    // the 工号 group is checked on its own: a forbidden rule with the same pattern
+    let rules = RuleSet::parse(
+        r#"
+version = "t"
+[[rules]]
+id = "agent-number"
+kind = "forbidden"
+severity = "minor"
+match = "homophone"
+patterns = ["(工号|编号)(是)?[0-9]{3,8}"]
+"#,
+    )
+    .unwrap();
+    let scan = |text: &str| rules.scan(&common::transcript("zh", &[(Agent, 1.0, 3.0, text)]), 60.0);
+    let f = scan("我的功耗是3021");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].mode, MatchMode::Homophone);
+    assert_eq!(f[0].matched_text, "功耗是3021");
+    assert_eq!(scan("我的工号是3021")[0].mode, MatchMode::Regex);
+    assert!(scan("功耗很高").is_empty());
+}
+
+#[test]
+fn rare_heteronym_readings_raise_nothing() {
+    // 以 has a rare reading sì in the pinyin data: 去以 must not sound like 去死
+    let rules = bank_rules();
+    for text in [
+        "理财产频道去以后，本金会自动转回您的账户。",
+        "您回去以后再试一下，不行再打过来。",
+        "您出去以后记得带上身份证。",
+    ] {
+        let t = common::transcript("zh", &[(Agent, 1.0, 5.0, text)]);
+        let f = rules.scan(&t, 60.0);
+        assert!(!f.iter().any(|f| f.rule_id == PROFANITY), "{text}: {f:?}");
+    }
+    // the real word still counts, as said and as heard
+    for text in ["你怎么不去死", "你怎么不去私"] {
+        let t = common::transcript("zh", &[(Agent, 1.0, 5.0, text)]);
+        let f = rules.scan(&t, 60.0);
+        assert!(f.iter().any(|f| f.rule_id == PROFANITY), "{text}: {f:?}");
+    }
+}
+
+#[test]
+fn telephone_digit_readings_are_digits_only_in_numbers() {
+    let n = |s: &str| normalise(s).as_string();
+    assert_eq!(n("三零二腰"), "3021");
+    assert_eq!(n("幺三八洞洞"), "13800");
+    assert_eq!(n("腰三八"), "138");
+    assert_eq!(n("他弯腰捡东西"), "他弯腰捡东西");
+    assert_eq!(n("这个山洞很深"), "这个山洞很深");
+    assert_eq!(n("那么3点以后"), "那么3点以后");
+    // and read-out numbers spelt so are masked
+    assert_eq!(redact("手机一三八腰二三四五六七八"), "手机***********");
+    assert_eq!(redact("他弯腰了"), "他弯腰了");
+}
+
+#[test]
+fn customer_speech_is_not_the_agents_greeting() {
+    // on stereo calls only the agent's channel can satisfy the greeting
+    let t = common::transcript(
+        "zh",
+        &[
+            (Agent, 0.5, 3.0, "喂，你说。"),
+            (Customer, 3.0, 6.0, "您好，蓝河银行，工号3021。"),
+        ],
+    );
+    assert!(
+        bank_rules()
+            .scan(&t, 120.0)
+            .iter()
+            .any(|f| f.rule_id == GREETING)
+    );
+}
