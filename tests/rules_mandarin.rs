@@ -138,3 +138,46 @@ fn customer_speech_is_not_the_agents_greeting() {
             .any(|f| f.rule_id == GREETING)
     );
 }
+
+/// The kind a `pii.readout` finding names for one agent utterance, if any.
+fn pii_kind(text: &str) -> Option<String> {
+    let t = common::transcript("zh", &[(Agent, 1.0, 6.0, text)]);
+    bank_rules()
+        .scan(&t, 60.0)
+        .into_iter()
+        .find(|f| f.rule_id == "pii.readout")
+        .map(|f| f.evidence.split(':').next().unwrap_or_default().to_string())
+}
+
+#[test]
+fn numbers_whisper_cut_or_stretched_still_count_by_their_context() {
+    let mobile = Some("mobile number".to_string());
+    let id = Some("ID card number".to_string());
+    let card = Some("bank card number".to_string());
+    #[rustfmt::skip]
+    let table: &[(&str, Option<String>)] = &[
+        ("您的手机号是13812345678对吧", mobile.clone()),
+        // an 11-digit mobile heard as 10 or 12 digits
+        ("您的手机号是1381234567对吧", mobile.clone()),
+        ("您留的电话是138123456789", mobile.clone()),
+        // an 18-digit ID heard as 16 or 17 digits: an ID, not a bank card
+        ("您的身份证号是4201061990010112", id.clone()),
+        ("身份证号码是42010619900101123", id.clone()),
+        ("您的身份证号是420106199001011234", id.clone()),
+        // card numbers with digits dropped
+        ("您的卡号是62220212345678", card.clone()),
+        ("卡号是6222021234567890123", card.clone()),
+        // controls: amounts, order numbers, 工号, a mobile-length number with no context
+        ("您的订单号是2026112712345", None),
+        ("这笔消费是1380元", None),
+        ("我的工号是3021", None),
+        ("您的手机尾号是5678", None),
+        ("您的身份证后四位是1234", None),
+    ];
+    let wrong: Vec<String> = table
+        .iter()
+        .filter(|(text, want)| pii_kind(text) != *want)
+        .map(|(text, want)| format!("{text}: expected {want:?}, got {:?}", pii_kind(text)))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

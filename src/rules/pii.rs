@@ -58,14 +58,7 @@ pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
         let digits: String = chars[start..i].iter().collect();
         // a few words back: "the account number on file is " is 26 characters
         let before: String = chars[start.saturating_sub(32)..start].iter().collect();
-        let kind = classify(&digits, end > i).or_else(|| {
-            // ASR drops digits of long read-out numbers: 12–15 digits a few words after "card"
-            // (卡号, 账号, account) are still a card number read out.
-            let card_context = ["卡", "账号", "帐号", "card", "account"]
-                .iter()
-                .any(|w| before.contains(w));
-            ((12..=15).contains(&digits.len()) && card_context).then_some(PiiKind::BankCard)
-        });
+        let kind = by_context(&digits, &before).or_else(|| classify(&digits, end > i));
         if let Some(k) = kind.filter(|k| kinds.contains(k)) {
             out.push((
                 k,
@@ -96,6 +89,33 @@ pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
     }
     out.sort_by_key(|(_, h)| h.start);
     out
+}
+
+/// What the words just before a number say it is, nearest word first; `before` is normalised
+/// text (lowercase, no spaces between CJK). Whisper drops and repeats digits of long read-out
+/// numbers, so a run one or two digits off the kind's length still counts here; an ID heard as
+/// 16 digits is an ID, not a card, when the agent said 身份证.
+fn by_context(digits: &str, before: &str) -> Option<PiiKind> {
+    const WORDS: [(PiiKind, &[&str]); 3] = [
+        (PiiKind::IdCard, &["身份证", "证件", "idcard", "id card", "id number", "identity"]),
+        (PiiKind::Mobile, &["手机", "电话", "联系方式", "mobile", "phone", "cell"]),
+        (PiiKind::BankCard, &["卡", "账号", "帐号", "card", "account"]),
+    ];
+    let (kind, _) = WORDS
+        .iter()
+        .filter_map(|(k, words)| {
+            let at = words.iter().filter_map(|w| before.rfind(w)).max()?;
+            Some((*k, at))
+        })
+        .max_by_key(|(_, at)| *at)?;
+    let n = digits.len();
+    let fits = match kind {
+        PiiKind::IdCard => (16..=20).contains(&n),
+        PiiKind::Mobile => (9..=13).contains(&n) && digits.starts_with('1'),
+        PiiKind::BankCard => (12..=21).contains(&n),
+        PiiKind::Email => false,
+    };
+    fits.then_some(kind)
 }
 
 fn classify(d: &str, x_suffix: bool) -> Option<PiiKind> {
