@@ -181,3 +181,106 @@ fn numbers_whisper_cut_or_stretched_still_count_by_their_context() {
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Whisper-style respellings of an agent's sentence: traditional characters, and two sets of
+/// homophone slips seen in its Mandarin output (的/得, 在/再, 以/已, 您/你, 号/好, 工号/功耗 …).
+fn whisper_variants(sentence: &str) -> Vec<String> {
+    const TRADITIONAL: &[(char, char)] = &[
+        ('这', '這'),
+        ('个', '個'),
+        ('说', '說'),
+        ('们', '們'),
+        ('银', '銀'),
+        ('号', '號'),
+        ('为', '為'),
+        ('务', '務'),
+        ('时', '時'),
+        ('间', '間'),
+        ('会', '會'),
+        ('还', '還'),
+        ('后', '後'),
+        ('请', '請'),
+        ('问', '問'),
+        ('吗', '嗎'),
+        ('帮', '幫'),
+        ('电', '電'),
+        ('话', '話'),
+        ('账', '賬'),
+        ('户', '戶'),
+        ('费', '費'),
+        ('过', '過'),
+        ('发', '發'),
+        ('单', '單'),
+        ('么', '麼'),
+        ('没', '沒'),
+        ('对', '對'),
+        ('经', '經'),
+        ('办', '辦'),
+    ];
+    const SLIPS_A: &[(char, char)] = &[
+        ('的', '得'),
+        ('在', '再'),
+        ('以', '已'),
+        ('您', '你'),
+        ('号', '好'),
+        ('是', '事'),
+    ];
+    const SLIPS_B: &[(char, char)] = &[
+        ('再', '在'),
+        ('已', '以'),
+        ('那', '拿'),
+        ('工', '功'),
+        ('后', '候'),
+        ('账', '帐'),
+        ('里', '理'),
+        ('到', '道'),
+        ('做', '作'),
+        ('元', '原'),
+    ];
+    let apply = |map: &[(char, char)]| -> String {
+        sentence
+            .chars()
+            .map(|c| map.iter().find(|(a, _)| *a == c).map_or(c, |(_, b)| *b))
+            .collect()
+    };
+    vec![
+        sentence.to_string(),
+        apply(TRADITIONAL),
+        apply(SLIPS_A),
+        apply(SLIPS_B),
+    ]
+}
+
+#[test]
+fn ordinary_service_sentences_raise_no_critical_or_major_finding() {
+    let text = std::fs::read_to_string(common::repo("datasets/zh-service/sentences.txt")).unwrap();
+    let mut corpus: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .flat_map(whisper_variants)
+        .collect();
+    corpus.sort();
+    corpus.dedup();
+    assert!(corpus.len() >= 500, "{} sentences", corpus.len());
+    let rules = bank_rules();
+    let mut raised = Vec::new();
+    for s in &corpus {
+        let t = common::transcript("zh", &[(Agent, 1.0, 6.0, s)]);
+        for f in rules.scan(&t, 60.0) {
+            let serious = f.severity >= callqa::rules::Severity::Major;
+            if serious && f.kind != callqa::rules::Kind::Required {
+                raised.push(format!(
+                    "{s}: {} ({}) on {:?}",
+                    f.rule_id, f.mode, f.matched_text
+                ));
+            }
+        }
+    }
+    println!(
+        "{} sentences, {} serious findings",
+        corpus.len(),
+        raised.len()
+    );
+    assert!(raised.is_empty(), "{}", raised.join("\n"));
+}

@@ -97,9 +97,25 @@ pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
 /// 16 digits is an ID, not a card, when the agent said 身份证.
 fn by_context(digits: &str, before: &str) -> Option<PiiKind> {
     const WORDS: [(PiiKind, &[&str]); 3] = [
-        (PiiKind::IdCard, &["身份证", "证件", "idcard", "id card", "id number", "identity"]),
-        (PiiKind::Mobile, &["手机", "电话", "联系方式", "mobile", "phone", "cell"]),
-        (PiiKind::BankCard, &["卡", "账号", "帐号", "card", "account"]),
+        (
+            PiiKind::IdCard,
+            &[
+                "身份证",
+                "证件",
+                "idcard",
+                "id card",
+                "id number",
+                "identity",
+            ],
+        ),
+        (
+            PiiKind::Mobile,
+            &["手机", "电话", "联系方式", "mobile", "phone", "cell"],
+        ),
+        (
+            PiiKind::BankCard,
+            &["卡", "账号", "帐号", "card", "account"],
+        ),
     ];
     let (kind, _) = WORDS
         .iter()
