@@ -32,6 +32,7 @@ pub struct CallStat {
     pub auto_fail: Option<bool>,
     pub rate_per_min: Option<f64>,
     pub loudness_lufs: Option<f64>,
+    pub escalation: Option<bool>,
     /// Rule ids of the call's findings (one entry per finding).
     pub findings: Vec<String>,
 }
@@ -54,6 +55,8 @@ pub struct AgentRow {
     pub ci95_high: Option<f64>,
     pub fail_rate: Option<f64>,
     pub auto_fail_calls: i64,
+    /// Scored calls a customer escalated (an escalation tag fired).
+    pub escalated_calls: i64,
     pub findings_total: i64,
     /// Finding counts by rule id, as a JSON object.
     pub findings_by_rule: String,
@@ -114,6 +117,7 @@ pub fn aggregate(stats: &[CallStat], cfg: &AggregateConfig, by_month: bool) -> V
                 fail_rate: (n > 0)
                     .then(|| ok.iter().filter(|c| c.pass == Some(false)).count() as f64 / n as f64),
                 auto_fail_calls: ok.iter().filter(|c| c.auto_fail == Some(true)).count() as i64,
+                escalated_calls: ok.iter().filter(|c| c.escalation == Some(true)).count() as i64,
                 findings_total: by_rule.values().sum(),
                 findings_by_rule: serde_json::to_string(&by_rule).expect("map serialises"),
                 mean_rate_per_min: opt_mean(|c| c.rate_per_min),

@@ -109,7 +109,7 @@ impl ScorecardConfig {
         match findings {
             Some(findings) => {
                 let mut by_rule: BTreeMap<&str, (usize, Severity)> = BTreeMap::new();
-                for f in findings {
+                for f in findings.iter().filter(|f| f.kind.scored()) {
                     let e = by_rule.entry(f.rule_id.as_str()).or_insert((0, f.severity));
                     e.0 += 1;
                 }

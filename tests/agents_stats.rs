@@ -44,6 +44,7 @@ fn stat(id: &str, agent: &str, date: &str, score: Option<f64>, findings: &[&str]
         auto_fail: score.map(|s| s == 0.0),
         rate_per_min: score.map(|_| 200.0),
         loudness_lufs: None,
+        escalation: Some(false),
         findings: findings.iter().map(|f| f.to_string()).collect(),
     }
 }

@@ -489,6 +489,69 @@ fn check_prints_what_the_batch_stored_for_that_call() {
 }
 
 #[test]
+fn customer_tags_are_stored_and_reported_but_cost_nothing() {
+    let c = clean();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    copy_dir(&c.out, &out);
+    // a tag rule on what these English customers say: noted, never scored
+    let rules = d.path().join("rules.toml");
+    let text = callqa(&["rules", "default"]).1
+        + "\n[[rules]]\nid = \"en.tag.escalation\"\nkind = \"tag\"\nlanguage = \"en\"\n\
+         severity = \"minor\"\nspeaker = \"customer\"\nphrases = [\"waiting\", \"manager\"]\n";
+    std::fs::write(&rules, text).unwrap();
+    let before = sql(&out, "SELECT call_id, score FROM calls ORDER BY call_id");
+    let (code, _, err) = callqa(&[
+        "rescore",
+        "--out",
+        out.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let said = sql(
+        &out,
+        "SELECT DISTINCT call_id FROM segments WHERE speaker = 'customer' \
+         AND (lower(text) LIKE '%waiting%' OR lower(text) LIKE '%manager%') ORDER BY call_id",
+    );
+    let tagged = sql(
+        &out,
+        "SELECT call_id FROM calls WHERE escalation ORDER BY call_id",
+    );
+    assert!(
+        tagged.height() > 0,
+        "no stored customer says it: the test would prove nothing"
+    );
+    assert_eq!(str_col(&said, "call_id"), str_col(&tagged, "call_id"));
+    let tags = sql(&out, "SELECT tags FROM calls WHERE escalation");
+    assert!(
+        str_col(&tags, "tags")
+            .iter()
+            .all(|t| t == "en.tag.escalation")
+    );
+    let findings = sql(
+        &out,
+        "SELECT kind, speaker FROM findings WHERE rule_id = 'en.tag.escalation'",
+    );
+    assert!(str_col(&findings, "kind").iter().all(|k| k == "tag"));
+    assert!(
+        str_col(&findings, "speaker")
+            .iter()
+            .all(|k| k == "customer")
+    );
+    // the scores are those of the rules without the tag
+    let after = sql(&out, "SELECT call_id, score FROM calls ORDER BY call_id");
+    assert_eq!(f64_col(&before, "score"), f64_col(&after, "score"));
+    // per agent in the agents table and the report
+    let agents = sql(&out, "SELECT sum(escalated_calls) AS n FROM agents");
+    assert_eq!(f64_col(&agents, "n")[0].unwrap() as usize, tagged.height());
+    let (code, _, err) = callqa(&["report", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<th>escalated</th>"), "{html}");
+}
+
+#[test]
 fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
     let c = clean();
     let d = tempfile::tempdir().unwrap();

@@ -284,3 +284,54 @@ fn ordinary_service_sentences_raise_no_critical_or_major_finding() {
     );
     assert!(raised.is_empty(), "{}", raised.join("\n"));
 }
+
+#[test]
+fn a_customers_escalation_is_a_tag_that_costs_nothing() {
+    use callqa::rules::Kind;
+    let rules = bank_rules();
+    let t = common::transcript(
+        "zh",
+        &[
+            (
+                Agent,
+                0.5,
+                4.0,
+                "您好，蓝河银行，工号3021，很高兴为您服务。",
+            ),
+            (
+                Customer,
+                5.0,
+                9.0,
+                "你们再不处理我就打12315投诉，我要找你们领导！",
+            ),
+            (
+                Agent,
+                10.0,
+                14.0,
+                "您的投诉我们已经受理了，感谢您的来电，再见。",
+            ),
+        ],
+    );
+    let f = rules.scan(&t, 15.0);
+    let tags: Vec<_> = f.iter().filter(|f| f.kind == Kind::Tag).collect();
+    assert!(!tags.is_empty(), "{f:?}");
+    assert!(
+        tags.iter()
+            .all(|f| f.rule_id == "zh.tag.escalation" && f.speaker == Customer)
+    );
+    assert!(tags.iter().all(|f| callqa::rules::is_escalation(f)));
+    // nothing the customer said costs points or fails the call
+    let acoustics: callqa::analysis::Acoustics = serde_json::from_value(serde_json::json!({
+        "duration_s": 15.0, "per_speaker": true, "speakers": [], "dead_air": [], "dead_air_s": 0.0,
+        "talk_over": [], "agent_talk_over_count": 0, "customer_talk_over_count": 0,
+        "agent_first_response_s": 0.5
+    }))
+    .unwrap();
+    let score = callqa::score::ScorecardConfig::default().score(&acoustics, Some(&f));
+    assert!(!score.auto_fail, "{score:?}");
+    assert!(
+        score.items.iter().all(|i| !i.item.contains("tag")),
+        "{:?}",
+        score.items
+    );
+}

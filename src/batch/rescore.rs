@@ -127,7 +127,10 @@ fn rescore_call(
     let score = cfg.score.score(&acoustics, findings.as_deref());
     rows::fill_acoustics(row, &acoustics);
     rows::set_score(row, &score);
-    row.finding_count = findings.as_ref().map(|f| f.len() as i64);
+    match &findings {
+        Some(f) => rows::set_findings(row, f),
+        None => row.finding_count = None,
+    }
     Ok(Some(findings))
 }
 

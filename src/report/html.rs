@@ -134,7 +134,8 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
     );
     s += "<p>Dots: each call's score (red under 60); black line: mean; grey bar: 95% confidence \
           interval of the mean. Trend: daily mean score, grey line at 85. Grey rows: too few \
-          calls to judge (low evidence).</p>";
+          calls to judge (low evidence). Escalated: calls in which the customer asked for a \
+          supervisor or threatened a complaint or publicity (tag rules; they cost no points).</p>";
     s += "<table><thead><tr><th class=\"l\">agent</th><th class=\"l\">team</th><th>calls</th>\
           <th>errors</th><th>mean</th><th>95% CI</th><th>median</th><th>p10</th><th>fail rate</th>\
           <th>findings</th><th class=\"l\">score distribution</th><th class=\"l\">trend</th></tr></thead><tbody>";
@@ -156,7 +157,7 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
         let _ = write!(
             s,
             "<tr{}><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td>\
-             <td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
             if r.low_evidence { " class=\"low\"" } else { "" },
             esc(&r.agent_id),
@@ -174,6 +175,7 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
             num(r.p10_score, 1),
             percent(r.fail_rate),
             r.findings_total,
+            r.escalated_calls,
             distribution_svg(&scores, r),
             trend_svg(&daily, &dates, &r.agent_id),
         );

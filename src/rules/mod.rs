@@ -46,6 +46,22 @@ pub enum Kind {
     Forbidden,
     Required,
     Pii,
+    /// Noted, never scored: what the call was about (a customer asking for a supervisor,
+    /// threatening a complaint). A tag rule whose id contains `escalation` marks the call
+    /// escalated.
+    Tag,
+}
+
+impl Kind {
+    /// Whether findings of this kind cost the agent points.
+    pub fn scored(self) -> bool {
+        self != Kind::Tag
+    }
+}
+
+/// Whether a finding marks its call as escalated (a tag rule named so).
+pub fn is_escalation(f: &Finding) -> bool {
+    f.kind == Kind::Tag && f.rule_id.contains("escalation")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,7 +37,9 @@ impl RuleSet {
                 }
                 let stream = Stream::new(&segs);
                 match rule.kind {
-                    Kind::Forbidden => findings.extend(rule.forbidden(&stream, speaker)),
+                    Kind::Forbidden | Kind::Tag => {
+                        findings.extend(rule.forbidden(&stream, speaker))
+                    }
                     Kind::Pii => findings.extend(rule.pii(&stream, speaker)),
                     Kind::Required => findings.extend(rule.required(&stream, speaker, duration_s)),
                 }

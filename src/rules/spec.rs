@@ -255,7 +255,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         Kind::Pii if !groups.is_empty() => errors.push(format!(
             "rule {id}: pii rules use built-in detectors (pii = [...]), not phrases"
         )),
-        Kind::Forbidden | Kind::Required if groups.is_empty() => {
+        Kind::Forbidden | Kind::Required | Kind::Tag if groups.is_empty() => {
             errors.push(format!("rule {id}: needs phrases, patterns or all = [...]"))
         }
         _ => {}

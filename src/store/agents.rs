@@ -29,6 +29,7 @@ pub fn load_stats(out: &Path) -> Result<Vec<CallStat>, StoreError> {
                 auto_fail: c.auto_fail,
                 rate_per_min: c.agent_rate_per_min,
                 loudness_lufs: c.agent_loudness_lufs,
+                escalation: c.escalation,
             });
         }
     }

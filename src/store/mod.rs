@@ -352,6 +352,8 @@ pub fn scan(out: &Path, table: &str) -> Result<LazyFrame, StoreError> {
     }
     let glob = dir.join("**").join("*.parquet");
     let args = ScanArgsParquet {
+        // parts written before a column was added read it as null
+        allow_missing_columns: true,
         hive_options: polars::io::HiveOptions {
             enabled: Some(true),
             hive_start_idx: 0,

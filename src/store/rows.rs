@@ -14,7 +14,7 @@ use crate::analysis::{Acoustics, SpeakerMeasures};
 use crate::asr::Segment;
 use crate::call::{CallInput, CallStatus, Speaker};
 use crate::pipeline::CallResult;
-use crate::rules::{Finding, Kind, MatchMode, Severity};
+use crate::rules::{Finding, Kind, MatchMode, Severity, is_escalation};
 use crate::score::CallScore;
 
 /// What every row of one run shares.
@@ -60,7 +60,13 @@ pub struct CallRow {
     pub auto_fail: Option<bool>,
     /// The scorecard items that cost points or were N/A, as a JSON array.
     pub score_items: Option<String>,
+    /// Rows in `findings` for this call, tags included.
     pub finding_count: Option<i64>,
+    /// Comma-separated ids of the tag rules that fired (customer-side notes, never scored).
+    pub tags: Option<String>,
+    /// A tag rule named `…escalation…` fired: the customer asked for a supervisor, threatened
+    /// a complaint or publicity.
+    pub escalation: Option<bool>,
     pub agent_talk_s: Option<f64>,
     pub customer_talk_s: Option<f64>,
     pub agent_talk_share: Option<f64>,
@@ -152,81 +158,33 @@ macro_rules! table {
     };
 }
 
-table!(CallRow, calls_frame, calls_from_frame, [
+table! { CallRow, calls_frame, calls_from_frame, [
     call_id, agent_id, team, started_at, path, content_hash, input_key, status, error, format,
     codec, sample_rate, channels, duration_s, language, score, pass, auto_fail, score_items,
-    finding_count, agent_talk_s, customer_talk_s, agent_talk_share, dead_air_s, dead_air_count,
-    agent_talk_over_count, customer_talk_over_count, agent_first_response_s, agent_rate_per_min,
-    agent_syllables_per_min, agent_loudness_lufs, customer_loudness_lufs, agent_peak_dbfs,
-    agent_clipped_share, agent_flags, transcribed_s, model_id, rules_version, config_hash,
-    asr_config_hash, run_id, processed_at, acoustics_json,
-]; call_date);
+    finding_count, tags, escalation, agent_talk_s, customer_talk_s, agent_talk_share,
+    dead_air_s, dead_air_count, agent_talk_over_count, customer_talk_over_count,
+    agent_first_response_s, agent_rate_per_min, agent_syllables_per_min, agent_loudness_lufs,
+    customer_loudness_lufs, agent_peak_dbfs, agent_clipped_share, agent_flags, transcribed_s,
+    model_id, rules_version, config_hash, asr_config_hash, run_id, processed_at,
+    acoustics_json,
+]; call_date }
 
-table!(
-    FindingRow,
-    findings_frame,
-    findings_from_frame,
-    [
-        call_id,
-        agent_id,
-        rule_id,
-        kind,
-        severity,
-        speaker,
-        start_s,
-        end_s,
-        matched_text,
-        evidence,
-        mode,
-        confidence,
-    ]
-);
+table! { FindingRow, findings_frame, findings_from_frame, [
+    call_id, agent_id, rule_id, kind, severity, speaker, start_s, end_s, matched_text,
+    evidence, mode, confidence,
+] }
 
-table!(
-    SegmentRow,
-    segments_frame,
-    segments_from_frame,
-    [
-        call_id,
-        agent_id,
-        speaker,
-        start_s,
-        end_s,
-        text,
-        raw_text,
-        redacted,
-        avg_token_p,
-        no_speech_p,
-    ]
-);
+table! { SegmentRow, segments_frame, segments_from_frame, [
+    call_id, agent_id, speaker, start_s, end_s, text, raw_text, redacted, avg_token_p,
+    no_speech_p,
+] }
 
-table!(
-    AgentRow,
-    agents_frame,
-    agents_from_frame,
-    [
-        agent_id,
-        team,
-        period,
-        calls,
-        error_calls,
-        mean_score,
-        median_score,
-        p10_score,
-        sd_score,
-        ci95_low,
-        ci95_high,
-        fail_rate,
-        auto_fail_calls,
-        findings_total,
-        findings_by_rule,
-        mean_rate_per_min,
-        mean_loudness_lufs,
-        low_evidence,
-        first_call_date,
-        last_call_date,
-    ]
-);
+table! { AgentRow, agents_frame, agents_from_frame, [
+    agent_id, team, period, calls, error_calls, mean_score, median_score, p10_score, sd_score,
+    ci95_low, ci95_high, fail_rate, auto_fail_calls, escalated_calls, findings_total,
+    findings_by_rule, mean_rate_per_min, mean_loudness_lufs, low_evidence, first_call_date,
+    last_call_date,
+] }
 
 // ---------- result → rows ----------
 
@@ -280,7 +238,7 @@ pub fn call_rows(
             .map_or_else(|| NOT_TRANSCRIBED.into(), |t| t.language.to_string()),
     );
     call.transcribed_s = r.transcript.as_ref().map(|t| t.transcribed_s);
-    call.finding_count = Some(r.findings.len() as i64);
+    set_findings(&mut call, &r.findings);
     fill_acoustics(&mut call, &r.acoustics);
     set_score(&mut call, &r.score);
     let findings = r
@@ -359,6 +317,20 @@ pub fn fill_acoustics(call: &mut CallRow, a: &Acoustics) {
             .join(",")
     });
     call.acoustics_json = Some(serde_json::to_string(a).expect("acoustics serialise"));
+}
+
+/// The `calls` columns derived from the findings (also after a rescore finds them anew).
+pub fn set_findings(call: &mut CallRow, findings: &[Finding]) {
+    call.finding_count = Some(findings.len() as i64);
+    let mut tags: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.kind == Kind::Tag)
+        .map(|f| f.rule_id.as_str())
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    call.tags = Some(tags.join(","));
+    call.escalation = Some(findings.iter().any(is_escalation));
 }
 
 pub fn set_score(call: &mut CallRow, s: &CallScore) {
