@@ -138,7 +138,7 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
           supervisor or threatened a complaint or publicity (tag rules; they cost no points).</p>";
     s += "<table><thead><tr><th class=\"l\">agent</th><th class=\"l\">team</th><th>calls</th>\
           <th>errors</th><th>mean</th><th>95% CI</th><th>median</th><th>p10</th><th>fail rate</th>\
-          <th>findings</th><th class=\"l\">score distribution</th><th class=\"l\">trend</th></tr></thead><tbody>";
+          <th>findings</th><th>escalated</th><th class=\"l\">score distribution</th><th class=\"l\">trend</th></tr></thead><tbody>";
     for r in rows {
         let mine: Vec<&&CallStat> = scored
             .iter()
