@@ -41,7 +41,7 @@ pub enum Command {
     Models(models::Command),
     /// Print the default configuration as TOML (every threshold, with its default value).
     Config,
-    /// Rules files: check one, or print the shipped default.
+    /// Rules files: check one, print the shipped default, or start a team's own.
     #[command(subcommand)]
     Rules(rules::Command),
     /// Score every call in a directory or manifest CSV into a Parquet dataset (the nightly job).
