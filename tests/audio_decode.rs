@@ -196,3 +196,34 @@ fn real_mandarin_recordings_decode() {
         );
     }
 }
+
+#[test]
+fn an_absurd_header_rate_is_an_error_not_an_abort() {
+    // 1 Hz or ~4.3 GHz in the header: resampling to 16 kHz would ask for gigabytes
+    let dir = tempfile::tempdir().unwrap();
+    for rate in [1u32, 4_294_967_291] {
+        let path = dir.path().join(format!("rate_{rate}.wav"));
+        common::write_mulaw_wav(&path, rate, 1, 8_000, |i, _| {
+            ((i as f32) * 0.05).sin() * 0.3
+        });
+        let e = decode_err(&path);
+        assert!(matches!(e, AudioError::Corrupt { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("rate_{rate}.wav")) && msg.contains("sample rate"),
+            "{msg}"
+        );
+        let (code, _, err) = common::callqa(&["check", "--no-asr", path.to_str().unwrap()]);
+        assert_eq!(code, 1);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("sample rate"), "{err}");
+    }
+    // the edges of the range still decode
+    for rate in [2_000u32, 8_000, 384_000] {
+        let path = dir.path().join(format!("ok_{rate}.wav"));
+        common::write_mulaw_wav(&path, rate, 1, 8_000, |i, _| {
+            ((i as f32) * 0.05).sin() * 0.3
+        });
+        assert_eq!(callqa::audio::decode(&path).unwrap().rate, rate);
+    }
+}

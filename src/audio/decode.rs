@@ -11,6 +11,10 @@ use symphonia::core::meta::MetadataOptions;
 
 use super::{Audio, AudioError, SourceInfo};
 
+/// Sample rates a recording can have: telephone 8 kHz down to the 2 kHz a few voice loggers
+/// use, up to 384 kHz studio audio.
+const SANE_RATES: std::ops::RangeInclusive<u32> = 2_000..=384_000;
+
 /// Consecutive undecodable packets tolerated before a file counts as corrupt: one bad packet in
 /// a long MP3 is worth skipping (a click), a stream of them means garbage.
 const MAX_CONSECUTIVE_BAD_PACKETS: usize = 16;
@@ -191,6 +195,18 @@ pub fn decode(path: &Path) -> Result<Audio, AudioError> {
         return Err(AudioError::Corrupt {
             path: p(),
             detail: "no sample rate".into(),
+        });
+    }
+    // A header's rate is believed only within what recorders write: resampling 1 Hz (or 4 GHz)
+    // audio to 16 kHz would allocate tens of gigabytes and abort the whole batch.
+    if !SANE_RATES.contains(&rate) {
+        return Err(AudioError::Corrupt {
+            path: p(),
+            detail: format!(
+                "sample rate {rate} Hz in the header (recordings are {}–{} Hz)",
+                SANE_RATES.start(),
+                SANE_RATES.end()
+            ),
         });
     }
     let format_name = format.format_info().short_name.to_string();
