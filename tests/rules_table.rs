@@ -13,6 +13,8 @@ const DISMISSIVE: &str = "zh.forbidden.dismissive";
 const BLAMING: &str = "zh.forbidden.blaming";
 const PROFANITY: &str = "zh.forbidden.profanity";
 const PII: &str = "pii.readout";
+/// A number read back to the customer to verify it (核对/确认 … 对吗).
+const READBACK: &str = "pii.readback";
 const EN_DISMISSIVE: &str = "en.forbidden.dismissive";
 const EN_PROFANITY: &str = "en.forbidden.profanity";
 
@@ -56,9 +58,9 @@ const ZH: &[(Speaker, &str, &[&str])] = &[
     (A, "他妈的又掉线了", &[PROFANITY]),
     (A, "白痴", &[PROFANITY]),
     // personal data read out by the agent, in digits and in words
-    (A, "您的手机号是13812345678对吧", &[PII]),
+    (A, "您的手机号是13812345678对吧", &[READBACK]),
     (A, "您的手机号是幺三八幺二三四五六七八", &[PII]),
-    (A, "一三八一二三四五六七八，对吗", &[PII]),
+    (A, "一三八一二三四五六七八，对吗", &[READBACK]),
     (A, "手机号是十三八，不对，是138 1234 5678", &[PII]),
     (A, "身份证号110105199003071234", &[PII]),
     (A, "身份证号码是11010519900307123X", &[PII]),
@@ -66,7 +68,7 @@ const ZH: &[(Speaker, &str, &[&str])] = &[
     (A, "卡号是六二二二 零二一二 三四五六 七八九零", &[PII]),
     (A, "邮箱是zhangsan@qq.com", &[PII]),
     (A, "您的手机号是八六一三八一二三四五六七八", &[PII]),
-    (A, "卡号是6222 0212 3456 7，对吗", &[PII]),
+    (A, "卡号是6222 0212 3456 7，对吗", &[READBACK]),
     (A, "您的账号是六二二二零二一二三四五六七", &[PII]),
     // negatives: polite service language
     (A, "您好，很高兴为您服务", &[]),
@@ -119,7 +121,7 @@ const EN: &[(Speaker, &str, &[&str])] = &[
     (A, "Your email is john.smith@example.com, right?", &[PII]),
     (A, "Card number four one one one one one one one one one one one one one one one.", &[PII]),
     // Whisper drops digits of a long read-out: 15 left, "card" a few words before them
-    (A, "Let me confirm, your card number is 42188321234-0688.", &[PII]),
+    (A, "Let me confirm, your card number is 42188321234-0688.", &[READBACK]),
     (A, "The account number on file is 4,278,832,1234,568.", &[PII]),
     (A, "Your order number is 4,278,832,1234,568.", &[]),
     (A, "Hello, how can I help you today?", &[]),

@@ -2,6 +2,7 @@
 
 use crate::call::Language;
 use crate::pipeline::CallResult;
+use crate::rules::Kind;
 use crate::score::ItemStatus;
 
 /// `callqa check` as text: the call, each speaker's measures, the transcript, the findings
@@ -101,7 +102,8 @@ pub fn render_check(r: &CallResult) -> String {
                 f.kind,
                 f.mode,
                 f.confidence,
-                if f.matched_text.is_empty() {
+                // personal data: the masked number alone does not say what it was
+                if f.matched_text.is_empty() || f.kind == Kind::Pii {
                     &f.evidence
                 } else {
                     &f.matched_text

@@ -168,7 +168,7 @@ pub fn heard(c: char) -> HashSet<String> {
 
 /// Every toneless reading of a rule phrase's character (an author may mean any of them, 行 in
 /// 银行 is háng), lenient where Mandarin speakers (and Whisper) blur: zh/ch/sh → z/c/s,
-/// -ng → -n. Non-Chinese characters sound as themselves.
+/// l → n, -ng → -n. Non-Chinese characters sound as themselves.
 pub fn sounds(c: char) -> HashSet<String> {
     match c.to_pinyin_multi() {
         Some(multi) => multi.into_iter().map(|p| lenient(p.plain())).collect(),
@@ -182,6 +182,11 @@ fn lenient(p: &str) -> String {
         .iter()
         .find(|i| p.starts_with(**i))
         .map_or(p.clone(), |i| p.replacen(i, &i[..1], 1));
+    // n/l: merged by many southern speakers, and Whisper on phone audio writes 南 for 蓝
+    let p = match p.strip_prefix('l') {
+        Some(rest) => format!("n{rest}"),
+        None => p,
+    };
     p.strip_suffix("ng")
         .filter(|s| s.ends_with(['e', 'i']))
         .map_or(p.clone(), |s| format!("{s}n"))

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::call::{Language, Speaker};
 use matcher::{Pattern, Spelling};
 pub use normalise::{Normalised, normalise};
-pub use pii::PiiKind;
+pub use pii::{PiiKind, Readback};
 pub use redact::{redact, redact_transcript};
 
 /// The rule set shipped with callqa (Mandarin and English); `callqa rules default` prints it.
@@ -140,6 +140,8 @@ enum Matcher {
 struct Group {
     matchers: Vec<Matcher>,
     mode: Mode,
+    /// What the group stands for, shown when it is missing instead of its phrases.
+    name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +157,7 @@ pub struct Rule {
     within_chars: Option<usize>,
     unless: Vec<Pattern>,
     pii: Vec<PiiKind>,
+    readback: Readback,
     /// The `[placeholders]` this rule's phrases and patterns use, with their values.
     pub placeholders: Vec<(String, String)>,
 }
@@ -166,6 +169,21 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// Words for Whisper's Mandarin prompt: the service phrases the rules look for, with this
+    /// rule set's company name.
+    pub fn zh_vocabulary(&self) -> String {
+        let company = self
+            .rules
+            .iter()
+            .filter(|r| r.applies_to(Language::Zh))
+            .flat_map(|r| &r.placeholders)
+            .find(|(k, _)| k == "company")
+            .map_or("", |(_, v)| v.as_str());
+        format!(
+            "您好，{company}，工号幺二三四，很高兴为您服务。请问还有什么可以帮您？感谢您的来电，再见。"
+        )
+    }
+
     /// Placeholders still at their shipped value in the rules that judge calls in `language`.
     pub fn shipped_placeholders(&self, language: Language) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self

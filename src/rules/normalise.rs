@@ -101,11 +101,12 @@ fn half_width(c: char) -> char {
 }
 
 /// Whisper's spellings of the telephone readings yāo (1) and dòng (0): 腰/妖 and 洞 are a
-/// digit only inside a run of digits (三零二腰 is 3021, 幺三八洞洞 is 13800; 弯腰 and 山洞
-/// stay). 么 is left out: 那么3点 is common speech.
+/// digit only next to a digit (三零二腰 is 3021, 幺三八洞洞 is 13800; 弯腰 and 山洞 stay);
+/// 要 (yào, the commonest word of the three) only between two digits or before six (六要七 is
+/// 617, 要398536527 is 1398536527, 我要3个 stays). 么 is left out: 那么3点 is common speech.
 pub fn digit_in_run(chars: &[char], i: usize) -> Option<char> {
     let variant = |c: char| match c {
-        '腰' | '妖' => Some('1'),
+        '腰' | '妖' | '要' => Some('1'),
         '洞' => Some('0'),
         _ => None,
     };
@@ -117,6 +118,19 @@ pub fn digit_in_run(chars: &[char], i: usize) -> Option<char> {
     };
     let before = chars[..i].iter().rev().find(|c| variant(**c).is_none());
     let after = chars[i + 1..].iter().find(|c| variant(**c).is_none());
+    if chars[i] == '要' {
+        let inside = digit(chars[..i].last()) && digit(chars.get(i + 1));
+        // six digits follow, read in groups (要39,5837) or with more 要 among them
+        let next: Vec<&char> = chars[i + 1..]
+            .iter()
+            .filter(|c| !matches!(c, ',' | '，' | ' ' | '、'))
+            .take(6)
+            .collect();
+        let long_after = digit(chars.get(i + 1))
+            && next.len() == 6
+            && next.iter().all(|&&c| c == '要' || digit(Some(&c)));
+        return (inside || long_after).then_some(d);
+    }
     (digit(before) || digit(after)).then_some(d)
 }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::matcher::Hit;
+use super::matcher::{Hit, heard, sounds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +33,52 @@ impl PiiKind {
     }
 }
 
+/// Whether a rule reports numbers the agent reads back to the customer for verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readback {
+    #[default]
+    Include,
+    Skip,
+    Only,
+}
+
+impl Readback {
+    pub fn keeps(self, readback: bool) -> bool {
+        match self {
+            Readback::Include => true,
+            Readback::Skip => !readback,
+            Readback::Only => readback,
+        }
+    }
+}
+
+/// A number read back for verification: a checking word shortly before it, from `from` on
+/// (跟您核对一下，您的手机号是…; "let me confirm your card number, …"), or a question right
+/// after it (…，对吗; "…, is that correct?"). The Chinese words are matched by sound (Whisper
+/// writes 核实 as 何时), and a 对 after the number is enough (对吗 heard as 对某, 对零).
+pub fn is_readback(chars: &[char], hit: Hit, from: usize) -> bool {
+    const BY_SOUND: [&str; 6] = ["核对", "核实", "确认", "对一下", "验证", "校验"];
+    const WORDS: [&str; 4] = ["confirm", "verify", "check", "read back"];
+    const AFTER: [&str; 6] = ["对", "是吗", "是吧", "是不是", "right", "correct"];
+    let before = &chars[hit.start.saturating_sub(32).max(from)..hit.start];
+    let before_text: String = before.iter().collect();
+    let after: String = chars[hit.end..(hit.end + 16).min(chars.len())]
+        .iter()
+        .collect();
+    BY_SOUND.iter().any(|w| sounds_in(before, w))
+        || WORDS.iter().any(|w| before_text.contains(w))
+        || AFTER.iter().any(|w| after.contains(w))
+}
+
+/// Whether `word` is in `text`, character by character by toneless sound.
+fn sounds_in(text: &[char], word: &str) -> bool {
+    let want: Vec<_> = word.chars().map(sounds).collect();
+    let got: Vec<_> = text.iter().map(|&c| heard(c)).collect();
+    got.windows(want.len())
+        .any(|w| w.iter().zip(&want).all(|(g, s)| !g.is_disjoint(s)))
+}
+
 /// Numbers in `chars` (normalised text) that are personal data of the wanted kinds.
 pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
     let mut out = Vec::new();
@@ -58,7 +104,17 @@ pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
         let digits: String = chars[start..i].iter().collect();
         // a few words back: "the account number on file is " is 26 characters
         let before: String = chars[start.saturating_sub(32)..start].iter().collect();
-        let kind = by_context(&digits, &before).or_else(|| classify(&digits, end > i));
+        let near: String = chars[start.saturating_sub(8)..start].iter().collect();
+        let kind = if NOT_PERSONAL.iter().any(|w| near.contains(w)) {
+            None
+        } else if let Some((k, bridged_end)) = bridged(chars, i, &digits, &before) {
+            // Whisper slipped a word into the number (卡号16案5527753976): one number
+            end = bridged_end;
+            i = bridged_end;
+            Some(k)
+        } else {
+            by_context(&digits, &before).or_else(|| classify(&digits, end > i))
+        };
         if let Some(k) = kind.filter(|k| kinds.contains(k)) {
             out.push((
                 k,
@@ -90,6 +146,49 @@ pub fn detect(chars: &[char], kinds: &[PiiKind]) -> Vec<(PiiKind, Hit)> {
     out.sort_by_key(|(_, h)| h.start);
     out
 }
+
+/// A number its context names (卡号, 身份证, 手机) that Whisper broke with one or two stray
+/// characters (座爱, 案): the runs joined, if the joined digits fit the kind and the run alone
+/// does not. Returns the kind and where the joined number ends.
+fn bridged(chars: &[char], run_end: usize, digits: &str, before: &str) -> Option<(PiiKind, usize)> {
+    if by_context(digits, before).is_some() {
+        return None;
+    }
+    let mut joined = digits.to_string();
+    let mut at = run_end;
+    let mut found = None;
+    loop {
+        let Some(gap) = (at..(at + 3).min(chars.len())).find(|&k| chars[k].is_ascii_digit()) else {
+            return found;
+        };
+        if gap == at
+            || chars[at..gap]
+                .iter()
+                .any(|c| c.is_ascii_alphabetic() || *c == ' ')
+        {
+            return found;
+        }
+        let mut end = gap;
+        while end < chars.len() && chars[end].is_ascii_digit() {
+            end += 1;
+        }
+        joined.extend(&chars[gap..end]);
+        if joined.len() > 21 {
+            return found;
+        }
+        if let Some(k) = by_context(&joined, before) {
+            found = Some((k, end));
+        }
+        at = end;
+    }
+}
+
+/// Numbers these words name are not a person's: order and tracking numbers are often 16–19
+/// digits long, like a card.
+const NOT_PERSONAL: [&str; 12] = [
+    "订单", "单号", "运单", "快递", "物流", "流水", "工单", "合同", "工号", "编号", "order",
+    "tracking",
+];
 
 /// What the words just before a number say it is, nearest word first; `before` is normalised
 /// text (lowercase, no spaces between CJK). Whisper drops and repeats digits of long read-out

@@ -7,8 +7,8 @@ use super::matcher::{self, Hit, Pattern};
 use super::normalise::normalise;
 use super::redact::{email_regex, redact};
 use super::{
-    Finding, Group, Kind, MatchMode, Matcher, Mode, PiiKind, Rule, RuleLanguage, RuleSet, Who,
-    Window, pii,
+    Finding, Group, Kind, MatchMode, Matcher, Mode, PiiKind, Readback, Rule, RuleLanguage, RuleSet,
+    Who, Window, pii,
 };
 use crate::asr::{Segment, Transcript};
 use crate::call::{Language, Speaker};
@@ -287,15 +287,26 @@ impl Rule {
             .collect();
         let mut out = Vec::new();
         if per_group.len() == 1 {
-            let mut last_end = 0;
+            // Hits of one rule that overlap or nearly touch are one utterance, one finding
+            // (我就是个接电话的我哪知道 is one offence, not two).
+            const JOIN_CHARS: usize = 4;
+            let mut merged: Vec<(Hit, MatchMode)> = Vec::new();
             for (h, mode) in &per_group[0] {
-                if h.start < last_end || self.suppressed(stream, *h) {
-                    continue; // overlapping phrase of the same rule: one finding
+                if self.suppressed(stream, *h) {
+                    continue;
                 }
-                last_end = h.end;
-                out.push(self.finding(stream, speaker, *h, *mode));
+                match merged.last_mut() {
+                    Some((last, _)) if h.start < last.end + JOIN_CHARS => {
+                        last.end = last.end.max(h.end);
+                        last.edits = last.edits.max(h.edits);
+                    }
+                    _ => merged.push((*h, *mode)),
+                }
             }
-            return out;
+            return merged
+                .into_iter()
+                .map(|(h, mode)| self.finding(stream, speaker, h, mode))
+                .collect();
         }
         // Several groups: each hit of the first group with a hit of every other group nearby.
         let within = self.within_chars.unwrap_or(usize::MAX / 2);
@@ -329,6 +340,9 @@ impl Rule {
             .iter()
             .filter(|g| self.group_hits(g, stream).is_empty())
             .map(|g| {
+                if let Some(name) = &g.name {
+                    return name.clone();
+                }
                 g.matchers
                     .iter()
                     .map(|m| match m {
@@ -355,6 +369,13 @@ impl Rule {
     fn pii(&self, stream: &Stream, speaker: Speaker) -> Vec<Finding> {
         let mut out: Vec<Finding> = pii::detect(&stream.chars, &self.pii)
             .into_iter()
+            .filter(|(_, h)| {
+                // the checking words belong to the number's own segment, not an earlier one
+                let seg = stream.seg_of[h.start];
+                let from = stream.seg_of.partition_point(|&s| s < seg);
+                self.readback
+                    .keeps(pii::is_readback(&stream.chars, *h, from))
+            })
             .map(|(kind, h)| {
                 let mut f = self.finding(stream, speaker, h, MatchMode::Pii);
                 f.evidence = format!("{}: {}", kind.name(), redact(&f.evidence));
@@ -363,7 +384,7 @@ impl Rule {
             })
             .collect();
         // Written addresses lose '@' and '.' in normalisation: look for them in the raw text.
-        if self.pii.contains(&PiiKind::Email) {
+        if self.pii.contains(&PiiKind::Email) && self.readback != Readback::Only {
             for seg in &stream.segs {
                 for m in email_regex().find_iter(&seg.text) {
                     let evidence = format!("{}: [REDACTED]", PiiKind::Email.name());

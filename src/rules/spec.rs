@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::matcher::{Pattern, Spelling};
 use super::normalise::normalise;
 use super::{
-    DEFAULT_RULES, Group, Kind, Matcher, Mode, PiiKind, Rule, RuleLanguage, RuleSet, RulesError,
-    Severity, Who, Window,
+    DEFAULT_RULES, Group, Kind, Matcher, Mode, PiiKind, Readback, Rule, RuleLanguage, RuleSet,
+    RulesError, Severity, Who, Window,
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +34,8 @@ struct GroupSpec {
     #[serde(rename = "match")]
     mode: Option<Mode>,
     max_edits: Option<usize>,
+    /// What the group stands for (工号): a missing requirement names it, not its patterns.
+    name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +71,10 @@ struct RuleSpec {
     /// For kind = "pii": which detectors (default: all).
     #[serde(default)]
     pii: Vec<PiiKind>,
+    /// For kind = "pii": numbers read back for verification (核对/确认 … 对吗) are `include`d
+    /// (default), `skip`ped, or the `only` ones this rule reports.
+    #[serde(default)]
+    readback: Readback,
 }
 
 fn default_speaker() -> Who {
@@ -188,6 +194,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
                        patterns: &[String],
                        mode: Option<Mode>,
                        max_edits: Option<usize>,
+                       name: Option<String>,
                        errors: &mut Vec<String>| {
         let mode = mode.or(spec.mode).unwrap_or(if patterns.is_empty() {
             Mode::Exact
@@ -227,7 +234,11 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
                 )),
             }
         }
-        Group { matchers, mode }
+        Group {
+            matchers,
+            mode,
+            name: name.map(|n| fill(&n, errors)),
+        }
     };
     let mut groups = Vec::new();
     if !spec.phrases.is_empty() || !spec.patterns.is_empty() {
@@ -236,6 +247,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
             &spec.patterns,
             spec.mode,
             spec.max_edits,
+            None,
             &mut errors,
         ));
     }
@@ -245,6 +257,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
             &g.patterns,
             g.mode,
             g.max_edits,
+            g.name.clone(),
             &mut errors,
         ));
     }
@@ -255,6 +268,11 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         Kind::Pii if !groups.is_empty() => errors.push(format!(
             "rule {id}: pii rules use built-in detectors (pii = [...]), not phrases"
         )),
+        k if k != Kind::Pii && (spec.readback != Readback::Include || !spec.pii.is_empty()) => {
+            errors.push(format!(
+                "rule {id}: pii and readback apply to kind = \"pii\" only"
+            ))
+        }
         Kind::Forbidden | Kind::Required | Kind::Tag if groups.is_empty() => {
             errors.push(format!("rule {id}: needs phrases, patterns or all = [...]"))
         }
@@ -284,6 +302,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         } else {
             spec.pii
         },
+        readback: spec.readback,
         placeholders: Vec::new(),
     })
 }
