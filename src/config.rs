@@ -99,22 +99,24 @@ impl Settings {
     }
 
     /// `config` as given, with the rules from `rules` or from its `[rules] file`.
-    pub fn with_rules(config: Config, rules: Option<&Path>) -> Result<Self, ConfigError> {
-        let Some(path) = rules.map(Path::to_path_buf).or(config.rules.file.clone()) else {
-            return Ok(Settings {
-                config,
-                rules: RuleSet::default_rules(),
-                rules_text: rules::DEFAULT_RULES.to_string(),
-            });
+    pub fn with_rules(mut config: Config, rules: Option<&Path>) -> Result<Self, ConfigError> {
+        let (rules, rules_text) = match rules.map(Path::to_path_buf).or(config.rules.file.clone()) {
+            None => (RuleSet::default_rules(), rules::DEFAULT_RULES.to_string()),
+            Some(path) => {
+                let set = RuleSet::load(&path)?;
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                (set, text)
+            }
         };
-        let set = RuleSet::load(&path)?;
-        let rules_text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        if config.asr.domain_prompt {
+            config.asr.zh_vocabulary = rules.zh_vocabulary();
+        }
         Ok(Settings {
             config,
-            rules: set,
+            rules,
             rules_text,
         })
     }
@@ -151,7 +153,14 @@ impl Settings {
         // thread counts change speed, not results
         let mut asr_cfg = c.asr.clone();
         asr_cfg.threads = 0;
-        let asr = h(&[&t(&asr_cfg), &t(&c.analysis.vad)]);
+        // Datasets batched before `domain_prompt` existed stay resumable while it is off; the
+        // prompt words come from the rules, not the file, so they are hashed here.
+        let asr_toml = t(&asr_cfg).replace("domain_prompt = false\n", "");
+        let asr = if asr_cfg.zh_vocabulary.is_empty() {
+            h(&[&asr_toml, &t(&c.analysis.vad)])
+        } else {
+            h(&[&asr_toml, &t(&c.analysis.vad), &asr_cfg.zh_vocabulary])
+        };
         let all = h(&[&asr, &t(&c.analysis), &t(&c.score), &self.rules_text]);
         (all, asr)
     }

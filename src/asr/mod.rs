@@ -71,6 +71,12 @@ pub struct AsrConfig {
     /// per call however short the audio, so packing (28 s) transcribes ≈ 2.5× faster; off by
     /// default because the evaluation shows mixed accuracy with it (README, Transcription).
     pub window_s: f64,
+    /// Mandarin: prime Whisper with the rules' own words (the company, 工号, a greeting and a
+    /// closing) so that it spells them as the rules do (README, Evaluation, for its effect).
+    pub domain_prompt: bool,
+    /// Those words, filled in from the rules when `domain_prompt` is on (never from the file).
+    #[serde(skip)]
+    pub zh_vocabulary: String,
 }
 
 /// Silence put between packed regions, so that Whisper hears where one ends.
@@ -137,6 +143,8 @@ impl Default for AsrConfig {
             gate: true,
             gate_config: asr_gate(),
             window_s: 0.0,
+            domain_prompt: false,
+            zh_vocabulary: String::new(),
         }
     }
 }
@@ -277,9 +285,10 @@ impl Transcriber {
             Language::Zh => params.set_language(Some("zh")),
             Language::En => params.set_language(Some("en")),
         }
+        // Steers Whisper toward simplified characters and punctuation, and the rules' words.
+        let prompt = format!("以下是普通话的句子。{}", cfg.zh_vocabulary);
         if language == Language::Zh {
-            // Steers Whisper toward simplified characters and punctuation.
-            params.set_initial_prompt("以下是普通话的句子。");
+            params.set_initial_prompt(&prompt);
         }
         // Whisper needs at least 1 s; shorter regions are padded with silence at the end.
         let padded;
