@@ -629,15 +629,9 @@ fn planned_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Vio
         .filter(|(t, _)| t.speaker == "agent")
         .collect();
     let span = (agent[0].1.start, agent.last().unwrap().1.end);
-    // too fast by the rate actually rendered (characters per minute of voice), against the
-    // house limit of 300: the voice change and the TTS's own pace move it, not only `speed`
-    let chars: usize = agent.iter().map(|(_, t)| t.reference.chars().count()).sum();
-    let voiced: f64 = agent
-        .iter()
-        .flat_map(|(_, t)| &t.speech)
-        .map(|s| s[1] - s[0])
-        .sum();
-    if chars as f64 * 60.0 / voiced > 300.0 {
+    // the planned fast agents (FastSpeech2 at 0.72: ≈ 390 characters a minute); the others
+    // speak at 1.08–1.19 with the voice change, ≈ 240–310, so a few cross the 300 limit
+    if agent[0].0.speed < 90 {
         v.push(violation("too_fast", "acoustic.too_fast", span.0, span.1));
     }
     if agent[0].0.gain_db < 0.0 {

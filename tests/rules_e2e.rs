@@ -108,8 +108,9 @@ fn a_card_number_read_back_is_found_and_masked() {
         })
         .collect();
     assert_eq!(pii, vec![("pii.readback", "major")], "{f:#?}");
+    let readback = f.iter().find(|f| f["kind"] == "pii").unwrap();
     assert!(
-        f[0]["evidence"]
+        readback["evidence"]
             .as_str()
             .unwrap()
             .starts_with("bank card number"),

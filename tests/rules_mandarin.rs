@@ -54,6 +54,9 @@ const GREETINGS: &[(&str, bool)] = &[
     ("下午好欢迎致电蓝河银行,公好七八字五腰,请问有什么可以帮您。", true),
     ("您好,南赔银行客户服务热线,118号作息为您服务。", true),
     ("您好,这里是蓝河银行客服中心。我是十二号换物员,请问有什么可以帮您。", true),
+    // a seat number said as a quantity (九十号, 十四号 heard as 试试号)
+    ("您好欢迎致电蓝河银行,九十号客服为您服务,请问有什么可以帮您。", true),
+    ("您好,这里是蓝河银行客服中心,我试试号化物源,请问有什么可以帮您。", true),
     // near misses: a part is really missing
     ("您好，工号3021，很高兴为您服务。", false),
     ("您好，蓝河银行，很高兴为您服务。", false),
@@ -191,6 +194,9 @@ fn a_number_read_back_to_verify_is_its_own_rule() {
         ("我跟您确认一下，卡号是6222021234567890", Some(("pii.readback", "bank card number"))),
         ("为了核实身份，您的身份证号码是110105198203150021", Some(("pii.readback", "ID card number"))),
         ("您的手机号是13912345678对吧", Some(("pii.readback", "mobile number"))),
+        // the checking words as Whisper heard them
+        ("跟您合备一下您的证件号码是330106198408272292", Some(("pii.readback", "ID card number"))),
+        ("为了何习身份,名的预留手机号是186-4050-8074", Some(("pii.readback", "mobile number"))),
         // long numbers that are nobody's: orders, tracking, 工号
         ("您的订单号是202611270012345678，我这边已经查到了", None),
         ("快递单号是7712345678901234", None),

@@ -120,7 +120,8 @@ fn findings_and_acoustics_deduct_with_caps() {
         "zh",
         &[
             (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
-            (Agent, 6.0, 9.0, "你听不懂吗？有完没完"), // two dismissive hits
+            (Agent, 6.0, 9.0, "你听不懂吗？有完没完"), // two phrases, one utterance: one finding
+            (Agent, 30.0, 33.0, "我不是说过了吗"),     // a second
             (Agent, 40.0, 45.0, "你烦不烦"),           // a third: 3 × 20 capped at 40
             (Agent, 50.0, 58.0, "好的"),               // no closing: minor
         ],

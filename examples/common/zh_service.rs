@@ -367,8 +367,8 @@ pub fn plan(seed: u64) -> Vec<Script> {
     let no_closing = deal(&mut rng, POSITIVES);
     // personal data: read out on 42 calls, read back for verification on 42 others
     let pii = deal(&mut rng, 2 * POSITIVES);
-    let mut readout = vec![false; CALLS];
-    let mut readback = vec![false; CALLS];
+    let mut readout = [false; CALLS];
+    let mut readback = [false; CALLS];
     for (k, c) in (0..CALLS).filter(|&c| pii[c]).enumerate() {
         if k % 2 == 0 {
             readout[c] = true;

@@ -58,7 +58,18 @@ impl Readback {
 /// after it (…，对吗; "…, is that correct?"). The Chinese words are matched by sound (Whisper
 /// writes 核实 as 何时), and a 对 after the number is enough (对吗 heard as 对某, 对零).
 pub fn is_readback(chars: &[char], hit: Hit, from: usize) -> bool {
-    const BY_SOUND: [&str; 6] = ["核对", "核实", "确认", "对一下", "验证", "校验"];
+    // ？: any one character (核对一下 heard as 合作一下/何备以下, 核实身份 as 何习身份); the
+    // text is normalised, so 一 is 1 there
+    const BY_SOUND: [&str; 8] = [
+        "核对",
+        "核实",
+        "确认",
+        "对1下",
+        "验证",
+        "校验",
+        "核？1下",
+        "核？身份",
+    ];
     const WORDS: [&str; 4] = ["confirm", "verify", "check", "read back"];
     const AFTER: [&str; 6] = ["对", "是吗", "是吧", "是不是", "right", "correct"];
     let before = &chars[hit.start.saturating_sub(32).max(from)..hit.start];
@@ -73,10 +84,16 @@ pub fn is_readback(chars: &[char], hit: Hit, from: usize) -> bool {
 
 /// Whether `word` is in `text`, character by character by toneless sound.
 fn sounds_in(text: &[char], word: &str) -> bool {
-    let want: Vec<_> = word.chars().map(sounds).collect();
+    let want: Vec<Option<_>> = word
+        .chars()
+        .map(|c| (c != '？').then(|| sounds(c)))
+        .collect();
     let got: Vec<_> = text.iter().map(|&c| heard(c)).collect();
-    got.windows(want.len())
-        .any(|w| w.iter().zip(&want).all(|(g, s)| !g.is_disjoint(s)))
+    got.windows(want.len()).any(|w| {
+        w.iter()
+            .zip(&want)
+            .all(|(g, s)| s.as_ref().is_none_or(|s| !g.is_disjoint(s)))
+    })
 }
 
 /// Numbers in `chars` (normalised text) that are personal data of the wanted kinds.

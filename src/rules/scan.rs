@@ -295,8 +295,10 @@ impl Rule {
                 if self.suppressed(stream, *h) {
                     continue;
                 }
+                let same_segment =
+                    |last: &Hit| stream.seg_of[last.end - 1] == stream.seg_of[h.start];
                 match merged.last_mut() {
-                    Some((last, _)) if h.start < last.end + JOIN_CHARS => {
+                    Some((last, _)) if h.start < last.end + JOIN_CHARS && same_segment(last) => {
                         last.end = last.end.max(h.end);
                         last.edits = last.edits.max(h.edits);
                     }
