@@ -622,12 +622,7 @@ fn planned_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Vio
         };
         v.push(violation(&l.kind, &l.expect, a, b));
     }
-    let agent: Vec<(&Turn, &TimedTurn)> = s
-        .turns
-        .iter()
-        .zip(turns)
-        .filter(|(t, _)| t.speaker == "agent")
-        .collect();
+    let agent = agent_turns(s, turns);
     let span = (agent[0].1.start, agent.last().unwrap().1.end);
     // the planned fast agents (FastSpeech2 at 0.72: ≈ 390 characters a minute); the others
     // speak at 1.08–1.19 with the voice change, ≈ 240–310, so a few cross the 300 limit
@@ -638,6 +633,15 @@ fn planned_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Vio
         v.push(violation("too_quiet", "acoustic.too_quiet", span.0, span.1));
     }
     v
+}
+
+/// The agent's turns, as scripted and as rendered.
+fn agent_turns<'a>(s: &'a Script, turns: &'a [TimedTurn]) -> Vec<(&'a Turn, &'a TimedTurn)> {
+    s.turns
+        .iter()
+        .zip(turns)
+        .filter(|(t, _)| t.speaker == "agent")
+        .collect()
 }
 
 /// The words (characters) of a THCHS-30 clip with their times, from its alignment.
@@ -657,12 +661,7 @@ fn violation(kind: &str, expect: &str, start: f64, end: f64) -> Violation {
 /// The violations written into the script's words and levels, with the times they landed at.
 fn script_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Violation> {
     let mut v = Vec::new();
-    let agent: Vec<(&Turn, &TimedTurn)> = s
-        .turns
-        .iter()
-        .zip(turns)
-        .filter(|(t, _)| t.speaker == "agent")
-        .collect();
+    let agent = agent_turns(s, turns);
     let span = (agent[0].1.start, agent.last().unwrap().1.end);
     if s.language == "zh" || !agent[0].0.text.starts_with("Thank you for calling") {
         v.push(violation(
