@@ -54,6 +54,10 @@ const GREETINGS: &[(&str, bool)] = &[
     ("下午好欢迎致电蓝河银行,公好七八字五腰,请问有什么可以帮您。", true),
     ("您好,南赔银行客户服务热线,118号作息为您服务。", true),
     ("您好,这里是蓝河银行客服中心。我是十二号换物员,请问有什么可以帮您。", true),
+    // one digit of the 工号 misheard as a word (四 → 服)
+    ("您好,南非银行,我是客服专员,公号四服三八五,请问您要资刑审问。", true),
+    // both syllables of the name near ones (same initial or same final): 来个 for 蓝河
+    ("您好,来个银行客户服务热线,84号座席为您服务。", true),
     // a seat number said as a quantity (九十号, 十四号 heard as 试试号)
     ("您好欢迎致电蓝河银行,九十号客服为您服务,请问有什么可以帮您。", true),
     ("您好,这里是蓝河银行客服中心,我试试号化物源,请问有什么可以帮您。", true),
@@ -61,8 +65,16 @@ const GREETINGS: &[(&str, bool)] = &[
     ("您好，工号3021，很高兴为您服务。", false),
     ("您好，蓝河银行，很高兴为您服务。", false),
     ("您好，建设银行，工号3021。", false),
+    ("您好，华夏银行，工号3021。", false),
+    ("您好，招商银行，工号3021。", false),
+    // one syllable off and the other only near: 买个 (m for l, ai for an; ge for he)
+    ("您好,买个银行,工号3021。", false),
+    // 您的银行 is not 蓝河银行 (nin/lan and de/he share a letter, not a sound)
+    ("您好,工号3021,我这边查到您的银行卡号。", false),
     ("蓝河银行，工号3021。", false),
     ("您好，蓝河银行，工号是多少来着。", false),
+    // …but a 工号 with one digit left is no number (四三四幺 heard as 父三次邀)
+    ("您好,我是蓝河银行客服,功耗是父三次邀请讲。", false),
 ];
 
 #[test]

@@ -38,18 +38,30 @@ impl Pattern {
         }
     }
 
-    fn same(&self, j: usize, c: char, text_sounds: Option<&HashSet<String>>) -> bool {
+    /// What putting text char `c` in place of pattern char `j` costs, in half edits: 0 the same
+    /// character or sound, 1 a near sound (homophone mode: the same initial or the same final,
+    /// 来 for 蓝, 个 for 河, as Whisper mishears phone speech), 2 anything else.
+    fn cost(&self, j: usize, c: char, text_sounds: Option<&HashSet<String>>) -> usize {
         if self.chars[j] == c {
-            return true;
+            return 0;
         }
         match text_sounds {
-            Some(s) if self.homophone => !self.sounds[j].is_disjoint(s),
-            _ => false,
+            Some(s) if self.homophone => {
+                if !self.sounds[j].is_disjoint(s) {
+                    0
+                } else if self.sounds[j].iter().any(|a| s.iter().any(|b| near(a, b))) {
+                    1
+                } else {
+                    2
+                }
+            }
+            _ => 2,
         }
     }
 
     /// Non-overlapping best hits, left to right. `text_sounds` is `heard()` of each text char
-    /// (computed once per text, needed in homophone mode).
+    /// (computed once per text, needed in homophone mode). A hit's `edits` are whole edits,
+    /// two near sounds making one.
     pub fn find(&self, text: &[char], text_sounds: &[HashSet<String>]) -> Vec<Hit> {
         let m = self.chars.len();
         if m == 0 || text.is_empty() {
@@ -57,9 +69,9 @@ impl Pattern {
         }
         // Sellers' algorithm: edit distance of the pattern against every substring ending at i,
         // with a free start. start[j] tracks where the best alignment began.
-        let mut cost: Vec<usize> = (0..=m).collect();
+        let mut cost: Vec<usize> = (0..=m).map(|j| 2 * j).collect();
         let mut start: Vec<usize> = vec![0; m + 1];
-        let mut candidates: Vec<Hit> = Vec::new();
+        let mut candidates: Vec<(Hit, usize)> = Vec::new(); // with its cost in half edits
         for (i, &c) in text.iter().enumerate() {
             let ts = if self.homophone {
                 text_sounds.get(i)
@@ -71,9 +83,9 @@ impl Pattern {
             start[0] = i + 1;
             for j in 1..=m {
                 let (up, up_start) = (cost[j], start[j]);
-                let sub = diag + usize::from(!self.same(j - 1, c, ts));
-                let del = cost[j - 1] + 1; // pattern char missing from text
-                let ins = up + 1; // extra text char
+                let sub = diag + self.cost(j - 1, c, ts);
+                let del = cost[j - 1] + 2; // pattern char missing from text
+                let ins = up + 2; // extra text char
                 let (v, s) = if sub <= del && sub <= ins {
                     (sub, diag_start)
                 } else if ins <= del {
@@ -86,27 +98,28 @@ impl Pattern {
                 cost[j] = v;
                 start[j] = s;
             }
-            if cost[m] <= self.max_edits {
-                candidates.push(Hit {
+            if cost[m] <= 2 * self.max_edits {
+                let hit = Hit {
                     start: start[m],
                     end: i + 1,
-                    edits: cost[m],
-                });
+                    edits: cost[m].div_ceil(2),
+                };
+                candidates.push((hit, cost[m]));
             }
         }
-        // Keep the fewest-edit hit among overlapping candidates.
-        let mut hits: Vec<Hit> = Vec::new();
-        for h in candidates {
+        // Keep the cheapest hit among overlapping candidates.
+        let mut hits: Vec<(Hit, usize)> = Vec::new();
+        for (h, c) in candidates {
             match hits.last_mut() {
-                Some(last) if h.start < last.end => {
-                    if h.edits < last.edits {
-                        *last = h;
+                Some((last, last_c)) if h.start < last.end => {
+                    if c < *last_c {
+                        (*last, *last_c) = (h, c);
                     }
                 }
-                _ => hits.push(h),
+                _ => hits.push((h, c)),
             }
         }
-        hits
+        hits.into_iter().map(|(h, _)| h).collect()
     }
 }
 
@@ -176,6 +189,32 @@ pub fn sounds(c: char) -> HashSet<String> {
     }
 }
 
+/// Two toneless (lenient) pinyin syllables that Whisper confuses on phone audio without being
+/// homophones: the same final after initials of one class (ge for he), or the same initial
+/// before finals with the same vowel (lai for lan). Not: de for he, nin for lan (您的 is not
+/// 蓝河). Only Chinese syllables; digits and letters are never near.
+fn near(a: &str, b: &str) -> bool {
+    const CLASSES: [&str; 7] = ["gkh", "fh", "bp", "dt", "jqx", "zcs", "mn"];
+    fn split(p: &str) -> Option<(&str, &str)> {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let n = usize::from(p.starts_with(|c| "bpmfdtngkhjqxrzcsyw".contains(c)));
+        Some(p.split_at(n))
+    }
+    let vowel = |f: &str| f.trim_start_matches(['i', 'u', 'v']).chars().next();
+    match (split(a), split(b)) {
+        (Some((ia, fa)), Some((ib, fb))) if a != b && !fa.is_empty() && !fb.is_empty() => {
+            let initials_alike = ia == ib
+                || CLASSES
+                    .iter()
+                    .any(|c| !ia.is_empty() && !ib.is_empty() && c.contains(ia) && c.contains(ib));
+            (fa == fb && initials_alike) || (ia == ib && vowel(fa) == vowel(fb))
+        }
+        _ => false,
+    }
+}
+
 fn lenient(p: &str) -> String {
     let p = p.replace('ü', "v");
     let p = ["zh", "ch", "sh"]
@@ -190,4 +229,53 @@ fn lenient(p: &str) -> String {
     p.strip_suffix("ng")
         .filter(|s| s.ends_with(['e', 'i']))
         .map_or(p.clone(), |s| format!("{s}n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_sounds_share_a_final_after_like_initials_or_an_initial_and_vowel() {
+        for (a, b) in [
+            ("he", "ge"),
+            ("nan", "nai"),
+            ("he", "ke"),
+            ("si", "ci"),
+            ("fu", "hu"),
+        ] {
+            assert!(near(a, b), "{a}/{b}");
+        }
+        for (a, b) in [
+            ("he", "de"),
+            ("nan", "nin"),
+            ("nan", "mai"),
+            ("he", "he"),
+            ("4", "si"),
+        ] {
+            assert!(!near(a, b), "{a}/{b}");
+        }
+    }
+
+    #[test]
+    fn two_near_syllables_cost_one_edit() {
+        let company = Pattern::new("蓝河银行".chars().collect(), 1, true);
+        let hits = |text: &str| {
+            let chars: Vec<char> = text.chars().collect();
+            let heard: Vec<_> = chars.iter().map(|&c| heard(c)).collect();
+            company.find(&chars, &heard)
+        };
+        assert_eq!(hits("来个银行")[0].edits, 1);
+        assert_eq!(hits("南非银行")[0].edits, 1);
+        assert_eq!(hits("南河银行")[0].edits, 0);
+        assert!(hits("买个银行").is_empty());
+        assert!(hits("您的银行").is_empty());
+        let strict = Pattern::new("蓝河银行".chars().collect(), 0, true);
+        let chars: Vec<char> = "来个银行".chars().collect();
+        let heard: Vec<_> = chars.iter().map(|&c| heard(c)).collect();
+        assert!(
+            strict.find(&chars, &heard).is_empty(),
+            "no budget, no near sounds"
+        );
+    }
 }
