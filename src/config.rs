@@ -49,6 +49,21 @@ pub enum ConfigError {
     },
     #[error("{path}: {detail}")]
     Parse { path: String, detail: String },
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl ConfigError {
+    /// A value found invalid after parsing, named with the file it came from.
+    pub fn in_file(self, path: Option<&Path>) -> Self {
+        match (self, path) {
+            (ConfigError::Invalid(detail), Some(path)) => ConfigError::Parse {
+                path: path.display().to_string(),
+                detail,
+            },
+            (e, _) => e,
+        }
+    }
 }
 
 impl Config {
@@ -94,8 +109,8 @@ impl Settings {
     /// The configuration file (None: defaults) and the rules file (None: the config's
     /// `[rules] file`, else the shipped rules).
     pub fn load(config: Option<&Path>, rules: Option<&Path>) -> Result<Self, ConfigError> {
-        let config = config.map(Config::load).transpose()?.unwrap_or_default();
-        Self::with_rules(config, rules)
+        let loaded = config.map(Config::load).transpose()?.unwrap_or_default();
+        Self::with_rules(loaded, rules).map_err(|e| e.in_file(config))
     }
 
     /// `config` as given, with the rules from `rules` or from its `[rules] file`.
@@ -111,6 +126,8 @@ impl Settings {
                 (set, text)
             }
         };
+        let ids: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+        config.score.validate(&ids).map_err(ConfigError::Invalid)?;
         if config.asr.domain_prompt {
             config.asr.zh_vocabulary = rules.zh_vocabulary();
         }

@@ -137,6 +137,7 @@ impl Pipeline {
                 findings = self.settings.rules.scan(&tr, duration_s);
                 if !self.keep_raw_text {
                     rules::redact_transcript(&mut tr);
+                    rules::redact_findings(&mut findings);
                 }
                 Some(tr)
             }

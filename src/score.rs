@@ -34,8 +34,14 @@ pub struct ScorecardConfig {
     pub critical: Deduction,
     /// Per-rule overrides, by rule id.
     pub rules: BTreeMap<String, Deduction>,
-    /// Any finding of these rules fails the call outright (score 0).
+    /// Any finding of these rules fails the call outright (score 0); `acoustic.no_agent_speech`
+    /// may be listed too.
     pub auto_fail: Vec<String>,
+    /// Under this much agent speech (s; on mono, any speech) there is no agent to judge: a
+    /// muted channel, the wrong channel, noise or an empty file. The call gets the item
+    /// `acoustic.no_agent_speech` (auto-fail by default, else a critical deduction) instead of
+    /// passing on the absence of faults.
+    pub min_agent_speech_s: f64,
     /// Acoustic items; the agent's measures only (N/A on mono, where the agent cannot be told apart).
     pub dead_air: Deduction,
     pub talk_over: Deduction,
@@ -59,7 +65,9 @@ impl Default for ScorecardConfig {
                 "zh.forbidden.profanity".into(),
                 "en.forbidden.profanity".into(),
                 "pii.readout".into(),
+                NO_AGENT_SPEECH.into(),
             ],
+            min_agent_speech_s: 1.0,
             dead_air: d(3.0, 9.0),
             talk_over: d(3.0, 9.0),
             too_fast: d(3.0, 3.0),
@@ -101,7 +109,80 @@ pub struct CallScore {
     pub items: Vec<ScoreItem>,
 }
 
+/// The score item of a call with no agent speech to judge.
+pub const NO_AGENT_SPEECH: &str = "acoustic.no_agent_speech";
+
 impl ScorecardConfig {
+    /// The agent's acoustic flags that cost points, with their deductions.
+    fn agent_flags(&self) -> [(Flag, Deduction); 5] {
+        [
+            (Flag::TooFast, self.too_fast),
+            (Flag::TooSlow, self.too_slow),
+            (Flag::TooQuiet, self.too_quiet),
+            (Flag::TooLoud, self.too_loud),
+            (Flag::Clipping, self.clipping),
+        ]
+    }
+
+    /// Every score item that is not a rule: `acoustic.dead_air`, `acoustic.too_fast`, …
+    pub fn acoustic_items(&self) -> Vec<String> {
+        let mut items = vec![
+            "acoustic.dead_air".to_string(),
+            "acoustic.talk_over".to_string(),
+            NO_AGENT_SPEECH.to_string(),
+        ];
+        items.extend(self.agent_flags().map(|(f, _)| format!("acoustic.{f}")));
+        items
+    }
+
+    /// Item names must exist (a typo in `auto_fail` would silently never fail a call) and
+    /// numbers be finite and not negative (`start = nan` would pass every call).
+    pub fn validate(&self, rule_ids: &[&str]) -> Result<(), String> {
+        let known = self.acoustic_items();
+        let check = |what: &str, id: &str| {
+            if rule_ids.contains(&id) || known.iter().any(|k| k == id) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "[score] {what}: unknown item {id:?} (not a rule id of the rules in use, nor one of {})",
+                    known.join(", ")
+                ))
+            }
+        };
+        for id in &self.auto_fail {
+            check("auto_fail", id)?;
+        }
+        for id in self.rules.keys() {
+            check("rules", id)?;
+        }
+        let mut numbers = vec![
+            ("start", self.start),
+            ("pass_mark", self.pass_mark),
+            ("min_agent_speech_s", self.min_agent_speech_s),
+        ];
+        let deductions = [
+            ("minor", self.minor),
+            ("major", self.major),
+            ("critical", self.critical),
+            ("dead_air", self.dead_air),
+            ("talk_over", self.talk_over),
+            ("too_fast", self.too_fast),
+            ("too_slow", self.too_slow),
+            ("too_quiet", self.too_quiet),
+            ("too_loud", self.too_loud),
+            ("clipping", self.clipping),
+        ];
+        let per_rule = self.rules.iter().map(|(k, d)| (k.as_str(), *d));
+        for (name, d) in deductions.into_iter().chain(per_rule) {
+            numbers.push((name, d.points));
+            numbers.push((name, d.cap));
+        }
+        match numbers.iter().find(|(_, v)| !v.is_finite() || *v < 0.0) {
+            Some((name, v)) => Err(format!("[score] {name}: {v} is not a number ≥ 0")),
+            None => Ok(()),
+        }
+    }
+
     /// Score a call. `findings` is None when the call was not transcribed (rule items N/A).
     pub fn score(&self, acoustics: &Acoustics, findings: Option<&[Finding]>) -> CallScore {
         let mut items = Vec::new();
@@ -155,13 +236,7 @@ impl ScorecardConfig {
                     self.talk_over,
                     "agent interrupted",
                 ));
-                for (flag, ded) in [
-                    (Flag::TooFast, self.too_fast),
-                    (Flag::TooSlow, self.too_slow),
-                    (Flag::TooQuiet, self.too_quiet),
-                    (Flag::TooLoud, self.too_loud),
-                    (Flag::Clipping, self.clipping),
-                ] {
+                for (flag, ded) in self.agent_flags() {
                     let n = usize::from(agent.flags.contains(&flag));
                     items.extend(deducted(&format!("acoustic.{flag}"), n, ded, "agent"));
                 }
@@ -170,6 +245,34 @@ impl ScorecardConfig {
                 "acoustic.agent",
                 "mono recording: talk-over, rate and level of the agent not available",
             )),
+        }
+        let agent_talk_s: f64 = acoustics
+            .speakers
+            .iter()
+            .filter(|s| matches!(s.speaker, Speaker::Agent | Speaker::Mixed))
+            .map(|s| s.talk_s)
+            .sum();
+        if agent_talk_s < self.min_agent_speech_s {
+            let note = format!(
+                "{agent_talk_s:.1} s of agent speech: muted or wrong channel, noise, or no call"
+            );
+            if self.auto_fail.iter().any(|r| r == NO_AGENT_SPEECH) {
+                auto_fail = true;
+                items.push(ScoreItem {
+                    item: NO_AGENT_SPEECH.into(),
+                    count: 1,
+                    points_lost: 0.0,
+                    status: ItemStatus::AutoFail,
+                    note,
+                });
+            } else {
+                let ded = self
+                    .rules
+                    .get(NO_AGENT_SPEECH)
+                    .copied()
+                    .unwrap_or(self.critical);
+                items.extend(deducted(NO_AGENT_SPEECH, 1, ded, &note));
+            }
         }
         let lost: f64 = items.iter().map(|i| i.points_lost).sum();
         let score = if auto_fail {

@@ -69,3 +69,32 @@ fn check_reads_the_config_file_and_reports_bad_ones() {
         "{v}"
     );
 }
+
+/// Scorecard values that would silently do nothing or everything are refused before any call:
+/// an auto-fail or per-rule entry naming no rule (a typo), NaN or negative numbers.
+#[test]
+fn scorecard_typos_and_non_numbers_are_errors() {
+    let settings = |toml: &str| {
+        callqa::config::Settings::with_rules(callqa::config::Config::parse(toml).unwrap(), None)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let err = settings("[score]\nauto_fail = [\"pii.redout\"]\n").unwrap_err();
+    assert!(
+        err.contains("\"pii.redout\"") && err.contains("auto_fail"),
+        "{err}"
+    );
+    let err =
+        settings("[score.rules.\"zh.forbidden.blamin\"]\npoints = 5.0\ncap = 5.0\n").unwrap_err();
+    assert!(err.contains("zh.forbidden.blamin"), "{err}");
+    for bad in [
+        "start = nan",
+        "pass_mark = -1.0",
+        "major = { points = inf, cap = 40.0 }",
+    ] {
+        assert!(settings(&format!("[score]\n{bad}\n")).is_err(), "{bad}");
+    }
+    settings("[score]\nauto_fail = [\"pii.readout\", \"acoustic.no_agent_speech\", \"acoustic.clipping\"]\n")
+        .unwrap();
+    settings("[score.rules.\"zh.forbidden.blaming\"]\npoints = 5.0\ncap = 5.0\n").unwrap();
+}

@@ -114,6 +114,44 @@ fn personal_data_is_found_across_segment_boundaries_and_redacted_in_findings() {
     );
 }
 
+/// What any rule quotes is masked for output: a team's broad pattern quoting a whole sentence,
+/// and a number read out in English words.
+#[test]
+fn findings_quote_no_number_once_redacted() {
+    let rules = RuleSet::parse(
+        r#"
+version = "t"
+[[rules]]
+id = "broad"
+kind = "forbidden"
+severity = "minor"
+match = "regex"
+patterns = ["number is.*"]
+"#,
+    )
+    .unwrap();
+    let t = transcript(
+        "en",
+        &[(
+            Agent,
+            1.0,
+            6.0,
+            "your number is one three eight, one two three four, five six seven eight",
+        )],
+    );
+    let mut f = rules.scan(&t, 60.0);
+    assert_eq!(f.len(), 1, "{f:?}");
+    callqa::rules::redact_findings(&mut f);
+    for text in [&f[0].matched_text, &f[0].evidence] {
+        let digits = normalise(text)
+            .chars
+            .iter()
+            .filter(|c| c.is_ascii_digit())
+            .count();
+        assert_eq!(digits, 0, "{text}");
+    }
+}
+
 #[test]
 fn fuzzy_proximity_and_unless() {
     let rules = RuleSet::parse(
@@ -269,18 +307,28 @@ fn normalisation_folds_scripts_widths_case_and_numerals() {
     );
 }
 
-/// No run of 7 or more digits, in any spelling, survives redaction; short numbers do.
+/// No run of 7 or more digits, in any spelling (digits, full-width, Chinese numerals with the
+/// telephone readings, English words, mixed as Whisper mixes them) with any separators Whisper
+/// writes between groups, survives redaction; short numbers do.
 #[test]
 fn redaction_leaves_no_long_number() {
-    let spell = |d: u32, style: u32| -> char {
-        let zh = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    const WORDS: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    const SEPS: [&str; 9] = [" ", "-", ".", ", ", "，", "、", " - ", ". ", ","];
+    let zh = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let spell = |d: usize, style: u64| -> String {
         match (style, d) {
-            (0, _) => char::from_digit(d, 10).unwrap(),
-            (1, _) => zh[d as usize],
-            (2, 1) => '幺',
-            (2, 2) => '两',
-            (2, _) => zh[d as usize],
-            _ => char::from_u32('０' as u32 + d).unwrap(),
+            (0, _) => d.to_string(),
+            (1, _) => zh[d].to_string(),
+            (2, 1) => "幺".into(),
+            (2, 2) => "两".into(),
+            (2, 0) => "洞".into(),
+            (2, _) => zh[d].to_string(),
+            (3, _) => char::from_u32('０' as u32 + d as u32).unwrap().to_string(),
+            (4, 0) => "oh".into(),
+            (4, _) => WORDS[d].to_string(),
+            _ => WORDS[d].to_uppercase(),
         }
     };
     let mut seed = 12345u64;
@@ -290,29 +338,49 @@ fn redaction_leaves_no_long_number() {
             .wrapping_add(1442695040888963407);
         (seed >> 33) % n
     };
-    for _ in 0..2000 {
+    for case in 0..3000 {
         let len = 7 + rnd(13) as usize;
-        let style = rnd(4) as u32;
+        let style = rnd(6);
+        let mixed = rnd(4) == 0; // Whisper switches spelling inside one number
         let mut number = String::new();
         for k in 0..len {
-            if k > 0 && rnd(5) == 0 {
-                number.push([' ', '-', '.'][rnd(3) as usize]);
+            let style = if mixed { rnd(6) } else { style };
+            let word = style >= 4;
+            if k > 0 {
+                if rnd(4) == 0 {
+                    number.push_str(SEPS[rnd(SEPS.len() as u64) as usize]);
+                } else if word || number.ends_with(|c: char| c.is_ascii_alphabetic()) {
+                    number.push(' ');
+                }
             }
-            number.push(spell(rnd(10) as u32, style));
+            number.push_str(&spell(rnd(10) as usize, style));
         }
-        let text = format!("您的号码是{number}，请核对");
+        let (before, after) = if case % 2 == 0 {
+            ("您的号码是", "，请核对")
+        } else {
+            ("your number is ", ", please check")
+        };
+        let text = format!("{before}{number}{after}");
         let red = redact(&text);
         let digits: Vec<char> = normalise(&red)
             .chars
             .into_iter()
             .filter(char::is_ascii_digit)
             .collect();
-        assert!(digits.len() < 7, "{text} → {red}");
+        assert!(digits.is_empty(), "{text} → {red}");
         assert!(
-            red.contains('*') && red.starts_with("您的号码是") && red.ends_with("，请核对"),
+            red.contains('*') && red.starts_with(before) && red.ends_with(after),
             "{red}"
         );
     }
+    assert_eq!(
+        redact("my number is one three eight, one two three four, five six seven eight"),
+        "my number is *** ***** *****, *** *** ***** ****, **** *** ***** *****"
+    );
+    assert_eq!(
+        redact("press one for two minutes, then four"),
+        "press one for two minutes, then four"
+    );
     assert_eq!(
         redact("工号1234，尾号5678，金额三百五十元"),
         "工号1234，尾号5678，金额三百五十元"

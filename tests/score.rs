@@ -178,3 +178,43 @@ fn the_scorecard_is_configured_from_the_config_file() {
     assert_eq!(s.score, 100.0 - 50.0 - 3.0 - 3.0);
     assert!(!s.pass);
 }
+
+/// A muted agent channel is not a faultless call: it fails (auto-fail by default) with an item
+/// that says why, or loses a critical deduction when a team takes it off the auto-fail list.
+#[test]
+fn no_agent_speech_is_an_item_not_a_pass() {
+    let a = Audio::from_channels(
+        RATE,
+        vec![vec![0.0; 20 * RATE as usize], tone(20.0, &[(1.0, 9.0)])],
+    );
+    let cfg = tones_cfg();
+    let ac = analysis::analyze(
+        &a,
+        &analysis::source_levels(&a, &cfg),
+        &CallFacts::default(),
+        &cfg,
+    );
+    let sc = ScorecardConfig::default().score(&ac, Some(&[]));
+    assert!(sc.auto_fail && !sc.pass, "{sc:?}");
+    let item = sc
+        .items
+        .iter()
+        .find(|i| i.item == callqa::score::NO_AGENT_SPEECH)
+        .unwrap();
+    assert_eq!(item.status, ItemStatus::AutoFail);
+    let mut lenient = ScorecardConfig::default();
+    lenient
+        .auto_fail
+        .retain(|r| r != callqa::score::NO_AGENT_SPEECH);
+    let sc = lenient.score(&ac, Some(&[]));
+    assert!(!sc.auto_fail);
+    assert_eq!(lost(&sc, callqa::score::NO_AGENT_SPEECH), 40.0);
+    // the stereo call above has agent speech: no such item
+    let sc = ScorecardConfig::default().score(&stereo(), Some(&[]));
+    assert_eq!(lost(&sc, callqa::score::NO_AGENT_SPEECH), 0.0);
+    assert!(
+        !sc.items
+            .iter()
+            .any(|i| i.item == callqa::score::NO_AGENT_SPEECH)
+    );
+}

@@ -60,7 +60,8 @@ pub fn run(args: Args) -> Outcome {
     cfg.asr.agent_channel = args.agent_channel.unwrap_or(cfg.asr.agent_channel);
     cfg.asr.threads = args.threads.unwrap_or(cfg.asr.threads);
     cfg.asr.gate &= !args.no_gate;
-    let settings = Settings::with_rules(cfg, args.rules.as_deref())?;
+    let settings = Settings::with_rules(cfg, args.rules.as_deref())
+        .map_err(|e| e.in_file(args.config.as_deref()))?;
     if !(args.no_asr || args.allow_placeholder) {
         settings.refuse_placeholders(&[settings.config.asr.language])?;
     }

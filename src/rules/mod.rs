@@ -16,7 +16,7 @@ use crate::call::{Language, Speaker};
 use matcher::{Pattern, Spelling};
 pub use normalise::{Normalised, normalise};
 pub use pii::{PiiKind, Readback};
-pub use redact::{redact, redact_transcript};
+pub use redact::{redact, redact_findings, redact_transcript};
 
 /// The rule set shipped with callqa (Mandarin and English); `callqa rules default` prints it.
 pub const DEFAULT_RULES: &str = include_str!("default.toml");

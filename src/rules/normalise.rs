@@ -151,7 +151,7 @@ pub fn chinese_digit(c: char) -> Option<char> {
     })
 }
 
-fn english_digit(w: &str) -> Option<char> {
+pub fn english_digit(w: &str) -> Option<char> {
     Some(match w {
         "zero" | "oh" => '0',
         "one" => '1',

@@ -4,11 +4,13 @@
 use crate::asr::{Segment, Transcript};
 use crate::call::Speaker;
 
-use super::normalise::{chinese_digit, digit_in_run};
+use super::Finding;
+use super::normalise::{chinese_digit, digit_in_run, english_digit};
 
 /// Mask personal data in text: every digit of a number of 7 or more digits (in digits,
-/// full-width digits or Chinese numerals, optionally broken by spaces, dashes, dots or commas,
-/// as Whisper writes read-out numbers) becomes `*`, and every e-mail address `[REDACTED]`.
+/// full-width digits, Chinese numerals or English digit words, broken by up to three spaces,
+/// dashes, dots or commas between digits, as Whisper writes read-out numbers) becomes `*` (a
+/// digit word one `*` per letter), and every e-mail address `[REDACTED]`.
 /// Shorter numbers (amounts, 工号, the last four digits of a card) stay.
 pub fn redact(text: &str) -> String {
     let text = email_regex().replace_all(text, "[REDACTED]");
@@ -20,44 +22,111 @@ pub fn redact(text: &str) -> String {
 /// Segment boundary marker for [`mask_long_numbers`]: counts as a separator inside a number.
 const JOIN: char = '\u{1}';
 
-fn mask_long_numbers(chars: &mut [char]) {
-    let digit: Vec<bool> = (0..chars.len())
-        .map(|i| {
-            let c = chars[i];
-            c.is_ascii_digit()
-                || ('０'..='９').contains(&c)
-                || chinese_digit(c).is_some()
-                || digit_in_run(chars, i).is_some()
-        })
-        .collect();
-    let is_sep = |c: char| matches!(c, ' ' | '-' | '.' | ',' | '，' | '、' | '　' | '－' | JOIN);
+/// Where each digit starting at a position ends: one character, or a whole English digit word
+/// ("four", "Oh"); 0 where no digit starts.
+fn digit_units(chars: &[char]) -> Vec<usize> {
+    let mut ends = vec![0; chars.len()];
     let mut i = 0;
     while i < chars.len() {
-        if !digit[i] {
+        let c = chars[i];
+        if c.is_ascii_alphabetic() {
+            let end = (i..chars.len())
+                .find(|&k| !chars[k].is_ascii_alphabetic())
+                .unwrap_or(chars.len());
+            let word: String = chars[i..end].iter().collect::<String>().to_lowercase();
+            let glued = i > 0 && chars[i - 1].is_ascii_digit()
+                || chars.get(end).is_some_and(char::is_ascii_digit);
+            if english_digit(&word).is_some() && !glued {
+                ends[i] = end;
+            }
+            i = end;
+            continue;
+        }
+        if c.is_ascii_digit()
+            || ('０'..='９').contains(&c)
+            || chinese_digit(c).is_some()
+            || digit_in_run(chars, i).is_some()
+        {
+            ends[i] = i + 1;
+        }
+        i += 1;
+    }
+    // 腰/妖/洞 (yāo, dòng) next to a digit across a separator or a digit word ("two, 洞")
+    let mut covered = vec![false; chars.len()];
+    for (i, &end) in ends.iter().enumerate().filter(|(_, e)| **e > 0) {
+        covered[i..end].fill(true);
+    }
+    let next_to_digit = |covered: &[bool], i: usize, step: isize| {
+        let mut k = i;
+        for _ in 0..=MAX_SEP {
+            match k.checked_add_signed(step).filter(|&k| k < chars.len()) {
+                Some(n) if covered[n] => return true,
+                Some(n) if is_sep(chars[n]) => k = n,
+                _ => return false,
+            }
+        }
+        false
+    };
+    loop {
+        let mut changed = false;
+        for i in 0..chars.len() {
+            if !covered[i]
+                && matches!(chars[i], '腰' | '妖' | '洞')
+                && (next_to_digit(&covered, i, -1) || next_to_digit(&covered, i, 1))
+            {
+                ends[i] = i + 1;
+                covered[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return ends;
+        }
+    }
+}
+
+/// Between two digits of one read-out number.
+fn is_sep(c: char) -> bool {
+    matches!(c, ' ' | '-' | '.' | ',' | '，' | '、' | '　' | '－' | JOIN)
+}
+
+/// Whisper writes read-out digits with ", " or " - " between groups: up to three separator
+/// characters may stand between two digits of one number.
+const MAX_SEP: usize = 3;
+
+fn mask_long_numbers(chars: &mut [char]) {
+    let units = digit_units(chars);
+    let mut i = 0;
+    while i < chars.len() {
+        if units[i] == 0 {
             i += 1;
             continue;
         }
-        // the run: digits, and single separators between digits
+        // the run: digits, and short separator stretches between digits
         let (start, mut end, mut digits, mut j) = (i, i, 0, i);
-        while j < chars.len() {
-            if digit[j] {
-                digits += 1;
-                end = j + 1;
-                j += 1;
-            } else if is_sep(chars[j]) && digit.get(j + 1).copied().unwrap_or(false) {
-                j += 1;
+        while j < chars.len() && units[j] > 0 {
+            digits += 1;
+            end = units[j];
+            j = end;
+            let seps = chars[j..]
+                .iter()
+                .take(MAX_SEP + 1)
+                .take_while(|c| is_sep(**c))
+                .count();
+            if seps <= MAX_SEP && units.get(j + seps).is_some_and(|&u| u > 0) {
+                j += seps;
             } else {
                 break;
             }
         }
         if digits >= 7 {
             for k in start..end {
-                if digit[k] {
+                if chars[k].is_alphanumeric() {
                     chars[k] = '*';
                 }
             }
         }
-        i = end;
+        i = end.max(i + 1);
     }
 }
 
@@ -67,6 +136,15 @@ pub(super) fn email_regex() -> &'static regex::Regex {
         regex::Regex::new(r"(?i)[a-z0-9._%+\-]+\s*(@|＠)\s*[a-z0-9\-]+(\s*\.\s*[a-z0-9\-]+)+")
             .unwrap()
     })
+}
+
+/// Redact personal data in what findings quote: any rule's matched text (a broad pattern may
+/// quote a whole sentence) and evidence.
+pub fn redact_findings(findings: &mut [Finding]) {
+    for f in findings {
+        f.matched_text = redact(&f.matched_text);
+        f.evidence = redact(&f.evidence);
+    }
 }
 
 /// Redact personal data in every segment's text and raw text (the default for outputs). A
