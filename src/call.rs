@@ -82,6 +82,9 @@ pub struct CallInput {
     /// Per-call overrides of the configuration's defaults (from the manifest).
     pub agent_channel: Option<usize>,
     pub language: Option<Language>,
+    /// Why the call cannot be read, found while listing it (a bad manifest cell, a FIFO): it
+    /// becomes the call's error row without the file being opened.
+    pub problem: Option<String>,
 }
 
 impl CallInput {
@@ -99,6 +102,7 @@ impl CallInput {
             started_at: None,
             agent_channel: None,
             language: None,
+            problem: None,
             path,
         }
     }

@@ -250,8 +250,7 @@ impl ScorecardConfig {
             .speakers
             .iter()
             .filter(|s| matches!(s.speaker, Speaker::Agent | Speaker::Mixed))
-            .map(|s| s.talk_s)
-            .sum();
+            .fold(0.0, |sum, s| sum + s.talk_s);
         if agent_talk_s < self.min_agent_speech_s {
             let note = format!(
                 "{agent_talk_s:.1} s of agent speech: muted or wrong channel, noise, or no call"

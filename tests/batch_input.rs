@@ -20,7 +20,7 @@ fn a_directory_is_searched_recursively_for_audio_in_a_stable_order() {
     touch(d.path(), "2026-11-27/B003_c0100.mp3", b"z");
     touch(d.path(), "2026-11-27/notes.txt", b"not audio");
     let re = Regex::new(r"^(?P<agent_id>[A-Z]\d+)_(?P<call_id>c\d+)\.").unwrap();
-    let calls = batch::list_calls(d.path(), Some(&re)).unwrap();
+    let calls = batch::list_calls(d.path(), Some(&re)).unwrap().calls;
     let ids: Vec<(&str, &str)> = calls
         .iter()
         .map(|c| (c.agent_id.as_str(), c.call_id.as_str()))
@@ -30,7 +30,7 @@ fn a_directory_is_searched_recursively_for_audio_in_a_stable_order() {
         vec![("A017", "c0001"), ("A017", "c0002"), ("B003", "c0100")]
     );
     // without a pattern: file stem as call id, agent unknown
-    let calls = batch::list_calls(d.path(), None).unwrap();
+    let calls = batch::list_calls(d.path(), None).unwrap().calls;
     assert_eq!(calls[0].call_id, "A017_c0001");
     assert_eq!(
         (calls[0].agent_id.as_str(), calls[0].team.as_str()),
@@ -51,7 +51,7 @@ fn a_manifest_gives_ids_and_settings_and_reports_bad_rows_by_line() {
          audio/2.wav,,,,,,\n",
     )
     .unwrap();
-    let calls = batch::list_calls(&m, None).unwrap();
+    let calls = batch::list_calls(&m, None).unwrap().calls;
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[0].path, d.path().join("audio/1.wav"));
     assert_eq!(
@@ -75,9 +75,42 @@ fn a_manifest_gives_ids_and_settings_and_reports_bad_rows_by_line() {
         ("2", UNKNOWN)
     );
 
-    std::fs::write(&m, "path,agent_channel\naudio/1.wav,left\n").unwrap();
+    // a bad cell is that row's error (named by row and cell); the other rows still run
+    std::fs::write(
+        &m,
+        "path,agent_channel,language,started_at\n\
+         audio/1.wav,left,,\n\
+         audio/2.wav,1,zh,2026-11-26\n\
+         audio/1.wav,,xx,\n\
+         audio/2.wav,,,2026-02-30\n\
+         ,,,\n\
+         audio/1.wav,0,zh,2026-11-26,extra\n",
+    )
+    .unwrap();
+    let calls = batch::list_calls(&m, None).unwrap().calls;
+    let problems: Vec<Option<&str>> = calls.iter().map(|c| c.problem.as_deref()).collect();
+    assert_eq!(calls.len(), 6, "{problems:?}");
+    assert!(problems[1].is_none(), "{problems:?}");
+    for (k, cell) in [
+        (0, "\"left\""),
+        (2, "\"xx\""),
+        (3, "2026-02-30"),
+        (4, "no path"),
+        (5, "cells"),
+    ] {
+        let p = problems[k].unwrap_or_default();
+        assert!(
+            p.contains(&format!("row {}", k + 2)) && p.contains(cell),
+            "{p}"
+        );
+    }
+    // an unknown column is the whole manifest's error: nothing would be read as meant
+    std::fs::write(&m, "path,agent_chanel\naudio/1.wav,1\n").unwrap();
     let e = batch::list_calls(&m, None).unwrap_err().to_string();
-    assert!(e.contains("manifest.csv") && e.contains("row 2"), "{e}");
+    assert!(
+        e.contains("manifest.csv") && e.contains("agent_chanel"),
+        "{e}"
+    );
     let e = batch::list_calls(&d.path().join("missing.csv"), None)
         .unwrap_err()
         .to_string();
@@ -89,11 +122,72 @@ fn duplicate_call_ids_are_made_unique() {
     let d = tempfile::tempdir().unwrap();
     touch(d.path(), "a/call.wav", b"x");
     touch(d.path(), "b/call.wav", b"y");
-    let calls = batch::list_calls(d.path(), None).unwrap();
+    let calls = batch::list_calls(d.path(), None).unwrap().calls;
     assert_eq!(
         calls.iter().map(|c| c.call_id.as_str()).collect::<Vec<_>>(),
         vec!["call", "call#2"]
     );
+    // a recording whose own id is the suffix another would get: no clash, all three kept
+    touch(d.path(), "c/call#2.wav", b"z");
+    let listing = batch::list_calls(d.path(), None).unwrap();
+    assert_eq!(
+        listing
+            .calls
+            .iter()
+            .map(|c| c.call_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["call", "call#3", "call#2"]
+    );
+    assert_eq!(listing.warnings.len(), 1, "{:?}", listing.warnings);
+    // a manifest giving four recordings two ids
+    let m = d.path().join("m.csv");
+    std::fs::write(
+        &m,
+        "path,call_id\na/call.wav,X\nb/call.wav,X\nc/call#2.wav,Y\na/call.wav,Y\n",
+    )
+    .unwrap();
+    let listing = batch::list_calls(&m, None).unwrap();
+    let ids: Vec<&str> = listing.calls.iter().map(|c| c.call_id.as_str()).collect();
+    // the fourth row is the first recording again: scored once, and said so
+    assert_eq!(ids, vec!["X", "X#2", "Y"]);
+    assert!(
+        listing
+            .warnings
+            .iter()
+            .any(|w| w.contains("listed 2 times")),
+        "{:?}",
+        listing.warnings
+    );
+}
+
+/// Link loops end, a recording reached twice is listed once, and a FIFO or a link to a device
+/// named like a recording is an error row that is never opened (opening a FIFO blocks).
+#[test]
+fn link_loops_fifos_and_devices_neither_hang_nor_multiply() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "in/a.wav", b"x");
+    std::os::unix::fs::symlink(d.path().join("in"), d.path().join("in/loop")).unwrap();
+    std::os::unix::fs::symlink("..", d.path().join("in/up")).unwrap();
+    std::os::unix::fs::symlink(d.path().join("in/a.wav"), d.path().join("in/again.wav")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.path().join("in/zero.wav")).unwrap();
+    let fifo = std::ffi::CString::new(d.path().join("in/pipe.wav").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let listing = batch::list_calls(&d.path().join("in"), None).unwrap();
+    let calls: Vec<(&str, Option<&str>)> = listing
+        .calls
+        .iter()
+        .map(|c| (c.call_id.as_str(), c.problem.as_deref()))
+        .collect();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert_eq!(calls[0], ("a", None));
+    for (id, problem) in &calls[1..] {
+        assert!(["pipe", "zero"].contains(id), "{calls:?}");
+        assert!(
+            problem.unwrap_or_default().contains("not a regular file"),
+            "{calls:?}"
+        );
+    }
+    assert!(batch::content_hash(&d.path().join("in/pipe.wav")).is_err());
 }
 
 #[test]
@@ -102,7 +196,7 @@ fn shards_partition_the_calls_deterministically() {
     for i in 0..200 {
         touch(d.path(), &format!("c{i:03}.wav"), b"x");
     }
-    let all = batch::list_calls(d.path(), None).unwrap();
+    let all = batch::list_calls(d.path(), None).unwrap().calls;
     let parts: Vec<Vec<String>> = (0..3)
         .map(|i| {
             batch::shard(all.clone(), i, 3)

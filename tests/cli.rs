@@ -296,3 +296,23 @@ fn rules_init_writes_a_teams_starter_file() {
     assert_eq!(code, 1);
     assert!(err.contains("--company"), "{err}");
 }
+
+/// A shard index the orchestrator set but that is no number is refused: ignored, it would make
+/// this worker run every call of every shard.
+#[test]
+fn a_garbled_shard_index_in_the_environment_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(["batch", "--no-asr", "--quiet"])
+        .arg(fixture("mulaw_8k_stereo.wav"))
+        .arg("--out")
+        .arg(d.path().join("ds"))
+        .env("SLURM_ARRAY_TASK_ID", "abc")
+        .env("SLURM_ARRAY_TASK_COUNT", "4")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("SLURM_ARRAY_TASK_ID") && err.contains("abc"), "{err}");
+    assert!(!d.path().join("ds").exists(), "nothing written");
+}

@@ -470,7 +470,13 @@ fn a_customers_escalation_is_a_tag_that_costs_nothing() {
     assert!(tags.iter().all(|f| callqa::rules::is_escalation(f)));
     // nothing the customer said costs points or fails the call
     let acoustics: callqa::analysis::Acoustics = serde_json::from_value(serde_json::json!({
-        "duration_s": 15.0, "per_speaker": true, "speakers": [], "dead_air": [], "dead_air_s": 0.0,
+        "duration_s": 15.0, "per_speaker": true, "dead_air": [], "dead_air_s": 0.0,
+        "speakers": [{
+            "speaker": "agent", "channel": 0, "speech": [], "talk_s": 7.5, "talk_share": 0.5,
+            "loudness_lufs": null, "speech_rms_dbfs": null, "peak_dbfs": null, "clipped_runs": 0,
+            "clipped_share": 0.0, "syllables_per_min": null, "transcript_rate_per_min": null,
+            "flags": []
+        }],
         "talk_over": [], "agent_talk_over_count": 0, "customer_talk_over_count": 0,
         "agent_first_response_s": 0.5
     }))

@@ -1,45 +1,80 @@
 //! Which calls a batch processes: a directory of recordings (recursive) or a manifest CSV as
 //! call-center platforms export it, then this shard's deterministic share of them.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
-use serde::Deserialize;
 
 use super::BatchError;
 use crate::call::{CallInput, Language};
 
 const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac"];
 
-/// A manifest row: every column but `path` optional; relative paths are relative to the manifest.
-#[derive(Debug, Deserialize)]
-struct ManifestRow {
-    path: String,
-    call_id: Option<String>,
-    agent_id: Option<String>,
-    team: Option<String>,
-    started_at: Option<String>,
-    agent_channel: Option<usize>,
-    language: Option<String>,
+/// The manifest's columns; every one but `path` optional. Any other column is an error: a
+/// misspelt `agent_chanel` would otherwise be ignored and every call scored on the wrong channel.
+const MANIFEST_COLUMNS: [&str; 7] = [
+    "path",
+    "call_id",
+    "agent_id",
+    "team",
+    "started_at",
+    "agent_channel",
+    "language",
+];
+
+/// The calls a batch will process, and what the listing found wrong without failing a call
+/// (an unreadable sub-folder, a recording listed twice, a call id given to two recordings).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub calls: Vec<CallInput>,
+    pub warnings: Vec<String>,
 }
 
-/// A manifest cell as a [`Language`]; empty: the configuration's default.
-fn manifest_language(cell: Option<String>) -> Result<Option<Language>, String> {
-    cell.filter(|v| !v.is_empty())
-        .map(|v| v.parse().map_err(|e| format!("language {e}")))
+/// A manifest cell as a [`Language`] (any case: `ZH` is `zh`); empty: the configuration's default.
+fn manifest_language(cell: &str) -> Result<Option<Language>, String> {
+    (!cell.is_empty())
+        .then(|| {
+            cell.to_ascii_lowercase()
+                .parse()
+                .map_err(|e| format!("language {e}"))
+        })
         .transpose()
+}
+
+/// `started_at` as a manifest or file name gives it: an ISO 8601 date or date-time (the call
+/// date partitions the outputs, so a wrong one must not silently become the file's date).
+pub fn check_started_at(v: &str) -> Result<(), String> {
+    let ok = chrono::DateTime::parse_from_rfc3339(v).is_ok()
+        || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+        || [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S%.f",
+        ]
+        .iter()
+        .any(|f| chrono::NaiveDateTime::parse_from_str(v, f).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "started_at {v:?}: not an ISO 8601 date or date-time (2026-11-27, 2026-11-27T08:00:00+08:00)"
+        ))
+    }
 }
 
 /// List the calls under `input`: a `.csv` file is a manifest, a directory is searched
 /// recursively for audio files (sorted, so every run and shard sees the same order).
 /// Ids missing from the manifest come from `pattern` (named groups `agent_id`, `call_id`, `team`)
 /// applied to the file name, else the file stem (call) and `unknown` (agent, team).
-pub fn list_calls(input: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInput>, BatchError> {
+pub fn list_calls(input: &Path, pattern: Option<&Regex>) -> Result<Listing, BatchError> {
     let meta = std::fs::metadata(input)
         .map_err(|e| BatchError::Input(format!("{}: {e}", input.display())))?;
-    let mut calls = if meta.is_dir() {
+    let mut listing = Listing::default();
+    let calls = if meta.is_dir() {
         let mut files = Vec::new();
-        walk(input, &mut files)?;
+        let mut visited = HashSet::new();
+        walk(input, &mut files, &mut visited, &mut listing.warnings);
         files.sort();
         files.into_iter().map(|p| from_name(p, pattern)).collect()
     } else if input
@@ -50,27 +85,118 @@ pub fn list_calls(input: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInput
     } else {
         vec![from_name(input.to_path_buf(), pattern)]
     };
-    // Two files with the same call id would overwrite each other's rows: make ids unique.
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    for c in &mut calls {
-        let n = seen.entry(c.call_id.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            c.call_id = format!("{}#{}", c.call_id, n);
+    listing.calls = once_per_recording(calls, &mut listing.warnings);
+    for c in &mut listing.calls {
+        if c.problem.is_none() {
+            c.problem = not_a_file(&c.path);
         }
     }
-    Ok(calls)
+    unique_ids(&mut listing.calls, &mut listing.warnings);
+    Ok(listing)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), BatchError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| BatchError::Input(format!("{}: {e}", dir.display())))?;
+/// A FIFO, a device (a link to /dev/zero) or a folder named like a recording would block or
+/// never end when read: it is an error row, never opened.
+fn not_a_file(path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            Some("not a regular file (a FIFO, device or folder): not read".to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The same recording listed twice (a repeated manifest row, two links to one file) is scored
+/// once, as its first listing.
+fn once_per_recording(calls: Vec<CallInput>, warnings: &mut Vec<String>) -> Vec<CallInput> {
+    let mut first: HashMap<PathBuf, usize> = HashMap::new();
+    let mut again: Vec<(usize, Vec<PathBuf>)> = Vec::new(); // (first listing, the repeats)
+    let mut out = Vec::new();
+    for c in calls {
+        if c.problem.is_some() {
+            out.push(c); // a bad row is reported as itself, whatever its path
+            continue;
+        }
+        let key = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
+        match first.get(&key) {
+            Some(&k) => match again.iter_mut().find(|r| r.0 == k) {
+                Some(r) => r.1.push(c.path),
+                None => again.push((k, vec![c.path])),
+            },
+            None => {
+                first.insert(key, out.len());
+                out.push(c);
+            }
+        }
+    }
+    for (k, repeats) in again {
+        let repeats: Vec<String> = repeats.iter().map(|p| p.display().to_string()).collect();
+        warnings.push(format!(
+            "{}: listed {} times (again as {}): scored once, as call {}",
+            out[k].path.display(),
+            repeats.len() + 1,
+            repeats.join(", "),
+            out[k].call_id
+        ));
+    }
+    out
+}
+
+/// Two recordings with one call id would overwrite each other's rows: the later ones get
+/// `#2`, `#3`, … — a suffix no other recording has as its own id.
+fn unique_ids(calls: &mut [CallInput], warnings: &mut Vec<String>) {
+    let given: HashSet<String> = calls.iter().map(|c| c.call_id.clone()).collect();
+    let mut used: HashSet<String> = HashSet::new();
+    for c in calls {
+        if used.insert(c.call_id.clone()) {
+            continue;
+        }
+        let id = (2..)
+            .map(|n| format!("{}#{n}", c.call_id))
+            .find(|id| !given.contains(id) && !used.contains(id))
+            .expect("an unused suffix");
+        warnings.push(format!(
+            "{}: call id {:?} is another recording's too: stored as {id:?}",
+            c.path.display(),
+            c.call_id
+        ));
+        used.insert(id.clone());
+        c.call_id = id;
+    }
+}
+
+/// Every audio file under `dir`. A folder is walked once however many links lead to it (a
+/// link loop ends); one that cannot be listed is a warning, and the rest is still walked.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    visited: &mut HashSet<PathBuf>,
+    warnings: &mut Vec<String>,
+) {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !visited.insert(canonical) {
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(format!(
+                "{}: cannot list: {e}: its recordings are not in this batch",
+                dir.display()
+            ));
+            return;
+        }
+    };
     for entry in entries {
-        let path = entry
-            .map_err(|e| BatchError::Input(format!("{}: {e}", dir.display())))?
-            .path();
+        let path = match entry {
+            Ok(e) => e.path(),
+            Err(e) => {
+                warnings.push(format!("{}: cannot list: {e}", dir.display()));
+                continue;
+            }
+        };
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, out, visited, warnings);
         } else if path
             .extension()
             .and_then(|e| e.to_str())
@@ -79,7 +205,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), BatchError> {
             out.push(path);
         }
     }
-    Ok(())
 }
 
 fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
@@ -104,32 +229,112 @@ fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
         }
     }
     call.started_at = group("started_at");
+    if let Some(Err(e)) = call.started_at.as_deref().map(check_started_at) {
+        call.problem = Some(format!("file name: {e}"));
+        call.started_at = None;
+    }
     call
 }
 
+/// The manifest's calls. A bad header is an error (nothing is run); a bad row is that call's
+/// error row, naming the row and the cell, and every other row still runs.
 fn read_manifest(manifest: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInput>, BatchError> {
     let base = manifest.parent().unwrap_or(Path::new("."));
+    let whole =
+        |e: &dyn std::fmt::Display| BatchError::Input(format!("{}: {e}", manifest.display()));
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .flexible(true)
         .from_path(manifest)
-        .map_err(|e| BatchError::Input(format!("{}: {e}", manifest.display())))?;
+        .map_err(|e| whole(&e))?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| whole(&e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let unknown: Vec<&String> = headers
+        .iter()
+        .filter(|h| !MANIFEST_COLUMNS.contains(&h.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(whole(&format!(
+            "unknown column(s) {unknown:?} (the columns are {})",
+            MANIFEST_COLUMNS.join(", ")
+        )));
+    }
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    if column("path").is_none() {
+        return Err(whole(&"no `path` column"));
+    }
     let mut out = Vec::new();
-    for (i, row) in reader.deserialize::<ManifestRow>().enumerate() {
-        let bad_row = |e: &dyn std::fmt::Display| {
-            BatchError::Input(format!("{}: row {}: {e}", manifest.display(), i + 2))
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                // not even a path to name: the row is an error row of its own
+                let mut call = CallInput::from_path(manifest.to_path_buf());
+                call.call_id = format!("manifest-row-{line}");
+                call.problem = Some(format!("row {line}: {e}"));
+                out.push(call);
+                continue;
+            }
         };
-        let row = row.map_err(|e| bad_row(&e))?;
-        let language = manifest_language(row.language).map_err(|e| bad_row(&e))?;
-        let empty = |s: Option<String>| s.filter(|v| !v.is_empty());
-        let path = base.join(&row.path);
+        let cell = |name: &str| column(name).and_then(|k| record.get(k)).unwrap_or("");
+        let given = |name: &str| Some(cell(name).to_string()).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
+        if record.len() != headers.len() {
+            problems.push(format!(
+                "{} cells, the header has {}",
+                record.len(),
+                headers.len()
+            ));
+        }
+        let rel = cell("path");
+        if rel.is_empty() {
+            problems.push("no path".to_string());
+        }
+        let path = base.join(rel);
         let named = from_name(path.clone(), pattern);
+        let agent_channel = match cell("agent_channel") {
+            "" => None,
+            v => v.parse::<usize>().map_or_else(
+                |_| {
+                    problems.push(format!(
+                        "agent_channel {v:?}: not a channel number (0 = left, 1 = right)"
+                    ));
+                    None
+                },
+                Some,
+            ),
+        };
+        let language = manifest_language(cell("language")).unwrap_or_else(|e| {
+            problems.push(e);
+            None
+        });
+        let started_at = given("started_at").filter(|v| match check_started_at(v) {
+            Ok(()) => true,
+            Err(e) => {
+                problems.push(e);
+                false
+            }
+        });
+        let problem = (!problems.is_empty()).then(|| {
+            format!(
+                "{}: row {line}: {}",
+                manifest.display(),
+                problems.join("; ")
+            )
+        });
         out.push(CallInput {
-            call_id: empty(row.call_id).unwrap_or(named.call_id),
-            agent_id: empty(row.agent_id).unwrap_or(named.agent_id),
-            team: empty(row.team).unwrap_or(named.team),
-            started_at: empty(row.started_at).or(named.started_at),
-            agent_channel: row.agent_channel,
+            call_id: given("call_id").unwrap_or(named.call_id),
+            agent_id: given("agent_id").unwrap_or(named.agent_id),
+            team: given("team").unwrap_or(named.team),
+            started_at: started_at.or(named.started_at),
+            agent_channel,
             language,
+            problem: problem.or(named.problem),
             path,
         });
     }
@@ -174,9 +379,25 @@ pub fn parse_shard(
             Err(bad(s))
         };
     }
-    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok());
-    let index = env("JOB_COMPLETION_INDEX").or_else(|| env("SLURM_ARRAY_TASK_ID"));
-    let count = count_arg.or_else(|| env("SLURM_ARRAY_TASK_COUNT"));
+    // set but not a number is an error: ignoring it would make this worker run every call
+    let env = |k: &str| -> Result<Option<usize>, BatchError> {
+        match std::env::var(k) {
+            Ok(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| BatchError::Input(format!("{k}={v:?}: not a shard number"))),
+            Err(_) => Ok(None),
+        }
+    };
+    let index = match env("JOB_COMPLETION_INDEX")? {
+        Some(i) => Some(i),
+        None => env("SLURM_ARRAY_TASK_ID")?,
+    };
+    let count = match count_arg {
+        Some(n) => Some(n),
+        None => env("SLURM_ARRAY_TASK_COUNT")?,
+    };
     match (index, count) {
         (Some(i), Some(n)) if i < n => Ok((i, n)),
         (Some(i), Some(n)) => Err(bad(&format!("{i}/{n}"))),
@@ -190,6 +411,9 @@ pub fn parse_shard(
 
 /// blake3 of the file's bytes (streamed): the call's identity for resuming, whatever its name.
 pub fn content_hash(path: &Path) -> std::io::Result<String> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     let mut h = blake3::Hasher::new();
     h.update_reader(std::fs::File::open(path)?)?;
     Ok(h.finalize().to_hex()[..32].to_string())

@@ -9,7 +9,9 @@ mod run;
 
 use std::path::Path;
 
-pub use input::{content_hash, list_calls, parse_shard, shard, shard_index};
+pub use input::{
+    Listing, check_started_at, content_hash, list_calls, parse_shard, shard, shard_index,
+};
 pub use rescore::{RescoreSummary, rescore};
 pub use run::{BatchOptions, BatchSummary, Progress, call_date, num_cores, run};
 

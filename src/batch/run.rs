@@ -107,7 +107,11 @@ pub fn run(
     let hashed: Vec<(CallInput, String, String)> = calls
         .into_par_iter()
         .map(|c| {
-            let hash = content_hash(&c.path).unwrap_or_default();
+            let hash = if c.problem.is_some() {
+                String::new()
+            } else {
+                content_hash(&c.path).unwrap_or_default()
+            };
             let key = store::resume_key(
                 &input_key(&hash, &c),
                 &run.config_hash,
@@ -186,8 +190,11 @@ pub fn run(
 
 /// One call through the pipeline; a panic inside a stage becomes an error row, not a dead batch.
 fn process(call: &CallInput, hash: &str, pipeline: &Pipeline, run: &RunInfo) -> (CallRows, f64) {
-    let result = if hash.is_empty() {
-        Err(match std::fs::File::open(&call.path) {
+    let result = if let Some(problem) = &call.problem {
+        Err(format!("{}: {problem}", call.path.display()))
+    } else if hash.is_empty() {
+        // metadata, not open: opening a FIFO would block
+        Err(match content_hash(&call.path) {
             Err(e) => format!("{}: cannot read: {e}", call.path.display()),
             Ok(_) => format!("{}: cannot read", call.path.display()),
         })

@@ -71,7 +71,11 @@ pub fn run(args: Args) -> Outcome {
         .transpose()
         .map_err(|e| format!("--pattern: {e}"))?;
     let shard = batch::parse_shard(args.shard.as_deref(), args.shards)?;
-    let calls = batch::list_calls(&args.input, pattern.as_ref())?;
+    let listing = batch::list_calls(&args.input, pattern.as_ref())?;
+    for w in &listing.warnings {
+        eprintln!("callqa: warning: {w}");
+    }
+    let calls = listing.calls;
     if !(args.no_asr || args.allow_placeholder) {
         let defaults = settings.config.asr.call_defaults();
         let mut languages: Vec<Language> =

@@ -120,10 +120,8 @@ fn mask_long_numbers(chars: &mut [char]) {
             }
         }
         if digits >= 7 {
-            for k in start..end {
-                if chars[k].is_alphanumeric() {
-                    chars[k] = '*';
-                }
+            for c in chars[start..end].iter_mut().filter(|c| c.is_alphanumeric()) {
+                *c = '*';
             }
         }
         i = end.max(i + 1);
