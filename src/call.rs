@@ -169,3 +169,23 @@ macro_rules! serde_names {
 }
 
 serde_names!(Speaker, Language, CallStatus);
+
+/// Text from outside (ids, file names, error messages quoting them) as shown on a terminal or
+/// in a log line: control characters escaped (`\n`, `\u{1b}`), so a crafted name cannot forge
+/// log lines or drive the terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}

@@ -43,6 +43,11 @@ pub enum PipelineError {
         #[source]
         source: AudioError,
     },
+    #[error(
+        "{}: {channels} channels: a call recording is mono or stereo (agent and customer)",
+        path.display()
+    )]
+    Channels { path: PathBuf, channels: usize },
     #[error("{}: agent channel {channel} does not exist ({channels} channels)", path.display())]
     AgentChannel {
         path: PathBuf,
@@ -110,6 +115,14 @@ impl Pipeline {
         let decoded = audio::decode(path)?;
         let duration_s = decoded.duration_s();
         let channels = decoded.channels.len();
+        if channels > 2 {
+            // a surround or multi-track file is not one call: its extra channels are not all
+            // "the customer"
+            return Err(PipelineError::Channels {
+                path: path.clone(),
+                channels,
+            });
+        }
         if channels > 1 && facts.agent_channel >= channels {
             return Err(PipelineError::AgentChannel {
                 path: path.clone(),

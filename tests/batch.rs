@@ -735,6 +735,32 @@ fn query_runs_sql_and_a_second_reader_sees_the_same_data() {
     );
     let o = Command::new("python3").args(["-c", &py]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // CSV for spreadsheets: a text cell that would run as a formula is neutralised, a text
+    // aggregate is not quoted twice, numbers stay numbers
+    let (code, stdout, stderr) = callqa(&[
+        "query",
+        "--out",
+        c.out.to_str().unwrap(),
+        "--csv",
+        "SELECT '=HYPERLINK(\"http://x\")' AS f, '@SUM(A1)' AS g, min(agent_id) AS a, -1.5 AS n FROM calls",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "f,g,a,n\n\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(A1),A01,-1.5"
+    );
+    // the SQL sees the dataset's tables, not the disk
+    let (code, _, stderr) = callqa(&[
+        "query",
+        "--out",
+        c.out.to_str().unwrap(),
+        "SELECT * FROM read_parquet('/etc/x.parquet')",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("read_parquet") && stderr.contains("refused"),
+        "{stderr}"
+    );
     let findings = sql(&c.out, "SELECT * FROM findings").height();
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),

@@ -143,13 +143,14 @@ fn duplicate_call_ids_are_made_unique() {
     let m = d.path().join("m.csv");
     std::fs::write(
         &m,
-        "path,call_id\na/call.wav,X\nb/call.wav,X\nc/call#2.wav,Y\na/call.wav,Y\n",
+        "path,call_id\na/call.wav,X\nb/call.wav,X\nc/call#2.wav,Y\na/call.wav,X\na/call.wav,Z\n",
     )
     .unwrap();
     let listing = batch::list_calls(&m, None).unwrap();
     let ids: Vec<&str> = listing.calls.iter().map(|c| c.call_id.as_str()).collect();
-    // the fourth row is the first recording again: scored once, and said so
-    assert_eq!(ids, vec!["X", "X#2", "Y"]);
+    // the fourth row repeats the first: scored once, and said so; the fifth gives the same
+    // file another id, which says it is another call
+    assert_eq!(ids, vec!["X", "X#2", "Y", "Z"]);
     assert!(
         listing
             .warnings

@@ -313,6 +313,42 @@ fn a_garbled_shard_index_in_the_environment_is_refused() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("SLURM_ARRAY_TASK_ID") && err.contains("abc"), "{err}");
+    assert!(
+        err.contains("SLURM_ARRAY_TASK_ID") && err.contains("abc"),
+        "{err}"
+    );
     assert!(!d.path().join("ds").exists(), "nothing written");
+}
+
+/// Files that decode but hold no call to judge say so: six channels are refused, and a stereo
+/// call with a silent agent channel fails with the reason instead of passing.
+#[test]
+fn no_call_to_judge_is_said_not_passed() {
+    let d = tempfile::tempdir().unwrap();
+    let six = d.path().join("six.wav");
+    common::write_mulaw_wav(&six, 8000, 6, 8000 * 3, |i, c| {
+        0.2 * ((i * (c + 1)) as f32 * 0.05).sin()
+    });
+    let (code, _, err) = callqa(&["check", "--no-asr", six.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("six.wav") && err.contains("6 channels"),
+        "{err}"
+    );
+    let muted = d.path().join("muted.wav");
+    let customer = common::tone_bursts(20.0, &[(1.0, 8.0), (10.0, 18.0)], 0.2);
+    common::write_mulaw_wav(&muted, 8000, 2, 8000 * 20, |i, c| {
+        if c == 0 { 0.0 } else { customer[i * 2] }
+    });
+    let (code, out, err) = callqa(&["check", "--no-asr", "--json", muted.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["score"]["pass"], false, "{out}");
+    let items = v["score"]["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|i| i["item"] == "acoustic.no_agent_speech"),
+        "{items:?}"
+    );
 }

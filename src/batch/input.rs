@@ -85,7 +85,7 @@ pub fn list_calls(input: &Path, pattern: Option<&Regex>) -> Result<Listing, Batc
     } else {
         vec![from_name(input.to_path_buf(), pattern)]
     };
-    listing.calls = once_per_recording(calls, &mut listing.warnings);
+    listing.calls = once_per_recording(calls, !meta.is_dir(), &mut listing.warnings);
     for c in &mut listing.calls {
         if c.problem.is_none() {
             c.problem = not_a_file(&c.path);
@@ -106,10 +106,15 @@ fn not_a_file(path: &Path) -> Option<String> {
     }
 }
 
-/// The same recording listed twice (a repeated manifest row, two links to one file) is scored
-/// once, as its first listing.
-fn once_per_recording(calls: Vec<CallInput>, warnings: &mut Vec<String>) -> Vec<CallInput> {
-    let mut first: HashMap<PathBuf, usize> = HashMap::new();
+/// The same recording listed twice is scored once, as its first listing: in a folder, two
+/// links to one file; in a manifest, rows with one path and one call id (rows that give one
+/// file two ids say they are two calls).
+fn once_per_recording(
+    calls: Vec<CallInput>,
+    by_id: bool,
+    warnings: &mut Vec<String>,
+) -> Vec<CallInput> {
+    let mut first: HashMap<(PathBuf, String), usize> = HashMap::new();
     let mut again: Vec<(usize, Vec<PathBuf>)> = Vec::new(); // (first listing, the repeats)
     let mut out = Vec::new();
     for c in calls {
@@ -117,7 +122,14 @@ fn once_per_recording(calls: Vec<CallInput>, warnings: &mut Vec<String>) -> Vec<
             out.push(c); // a bad row is reported as itself, whatever its path
             continue;
         }
-        let key = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
+        let key = (
+            std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone()),
+            if by_id {
+                c.call_id.clone()
+            } else {
+                String::new()
+            },
+        );
         match first.get(&key) {
             Some(&k) => match again.iter_mut().find(|r| r.0 == k) {
                 Some(r) => r.1.push(c.path),

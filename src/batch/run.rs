@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::{BatchError, content_hash, shard_index};
 use crate::aggregate::AgentRow;
-use crate::call::{CallInput, CallStatus};
+use crate::call::{CallInput, CallStatus, printable};
 use crate::pipeline::Pipeline;
 use crate::store::{self, CallRows, Repair, RunInfo};
 
@@ -327,10 +327,11 @@ fn report_call(
                 _ => String::new(),
             };
             eprintln!(
-                "callqa: [{n}/{total}] {} (agent {}) {:.1} s: {what}",
-                c.call_id,
-                c.agent_id,
-                c.duration_s.unwrap_or(0.0)
+                "callqa: [{n}/{total}] {} (agent {}) {:.1} s: {}",
+                printable(&c.call_id),
+                printable(&c.agent_id),
+                c.duration_s.unwrap_or(0.0),
+                printable(&what)
             );
         }
         Progress::Quiet => {}

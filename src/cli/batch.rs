@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Outcome {
     let shard = batch::parse_shard(args.shard.as_deref(), args.shards)?;
     let listing = batch::list_calls(&args.input, pattern.as_ref())?;
     for w in &listing.warnings {
-        eprintln!("callqa: warning: {w}");
+        eprintln!("callqa: warning: {}", crate::call::printable(w));
     }
     let calls = listing.calls;
     if !(args.no_asr || args.allow_placeholder) {

@@ -58,7 +58,7 @@ pub struct ReportArgs {
     out: PathBuf,
     /// Only calls on or after this date (YYYY-MM-DD).
     #[arg(long)]
-    since: Option<String>,
+    since: Option<chrono::NaiveDate>,
     #[arg(long)]
     team: Option<String>,
     /// Where to write the HTML report (default: OUT/report.html).
@@ -71,7 +71,7 @@ pub struct ReportArgs {
 pub fn report(args: ReportArgs) -> Outcome {
     let settings = Settings::load(args.config.as_deref(), None)?;
     let filter = ReportFilter {
-        since: args.since,
+        since: args.since.map(|d| d.format("%Y-%m-%d").to_string()),
         team: args.team,
     };
     let html = args.html.unwrap_or_else(|| args.out.join("report.html"));

@@ -82,7 +82,7 @@ pub fn main() -> ExitCode {
 /// One `callqa: error:` line per line of the message (a rules file lists every problem).
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     for line in msg.to_string().lines() {
-        eprintln!("callqa: error: {line}");
+        eprintln!("callqa: error: {}", crate::call::printable(line));
     }
     ExitCode::FAILURE
 }

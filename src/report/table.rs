@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::aggregate::AgentRow;
+use crate::call::printable;
 
 pub(super) fn num(v: Option<f64>, digits: usize) -> String {
     v.map_or("-".into(), |v| format!("{v:.digits$}"))
@@ -40,8 +41,8 @@ pub fn agent_table(rows: &[AgentRow]) -> String {
         let _ = writeln!(
             s,
             "{:<12} {:<10} {:>5} {:>4} {:>6} {:>13} {:>6} {:>5} {:>5} {:>8}  {}",
-            r.agent_id,
-            r.team,
+            printable(&r.agent_id),
+            printable(&r.team),
             r.calls,
             r.error_calls,
             num(r.mean_score, 1),

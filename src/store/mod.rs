@@ -93,6 +93,16 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> 
 }
 
 /// A data frame as CSV (header, then one line per row; nulls empty).
+/// A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first: a
+/// transcript or file name can hold `=HYPERLINK(…)`) gets a leading `'`, as OWASP advises.
+fn spreadsheet_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 pub fn to_csv(df: &DataFrame) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
@@ -103,8 +113,10 @@ pub fn to_csv(df: &DataFrame) -> String {
             .iter()
             .map(|c| match c.get(i) {
                 Ok(AnyValue::Null) | Err(_) => String::new(),
-                Ok(AnyValue::String(s)) => s.to_string(),
-                Ok(v) => v.to_string(),
+                Ok(v) => match v.get_str() {
+                    Some(s) => spreadsheet_safe(s),
+                    None => v.to_string(),
+                },
             })
             .collect();
         let _ = w.write_record(&row);
@@ -369,6 +381,19 @@ pub fn scan(out: &Path, table: &str) -> Result<LazyFrame, StoreError> {
 pub fn query(out: &Path, sql: &str) -> Result<DataFrame, StoreError> {
     if !out.join("calls").is_dir() {
         return Err(io_err(out, "no dataset here (no calls/ directory)"));
+    }
+    // polars SQL can read any file (read_parquet('/elsewhere')): a query sees the dataset only
+    static FILE_READ: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let file_read = FILE_READ
+        .get_or_init(|| regex::Regex::new(r"(?i)\bread_[a-z]+\s*\(").expect("valid regex"));
+    if let Some(m) = file_read.find(sql) {
+        return Err(StoreError::Parquet {
+            path: out.display().to_string(),
+            detail: format!(
+                "query refused: {} reads a file; a query sees only the tables calls, findings, segments, agents",
+                m.as_str().trim_end_matches('(').trim()
+            ),
+        });
     }
     let mut ctx = polars::sql::SQLContext::new();
     for table in ["calls", "findings", "segments", "agents"] {
