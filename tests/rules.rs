@@ -273,6 +273,18 @@ phrases = ["{nowhere}"]
             .any(|e| e.starts_with("9: rule a: placeholder {nowhere}")),
         "{errors:?}"
     );
+    // a regex repetition is no placeholder; a second, undefined one after it still is
+    let quantifiers = r#"version = "t"
+[[rules]]
+id = "q"
+kind = "forbidden"
+severity = "minor"
+match = "regex"
+patterns = ['卡号[0-9]{4}', '[0-9]{2,8}号']
+"#;
+    RuleSet::parse(quantifiers).unwrap();
+    let errors = RuleSet::parse(&quantifiers.replace("号']", "号{later}']")).unwrap_err();
+    assert!(errors.iter().any(|e| e.contains("{later}")), "{errors:?}");
     let typo = RuleSet::parse("version = \"t\"\n[[rules]]\nid = \"x\"\nkind = \"forbiden\"\nseverity = \"major\"\nphrases = [\"a\"]\n").unwrap_err();
     assert!(
         typo[0].starts_with("4:") && typo[0].contains("forbiden"),

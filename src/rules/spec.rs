@@ -180,13 +180,14 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         for (k, v) in placeholders {
             out = out.replace(&format!("{{{k}}}"), v);
         }
-        if let Some(start) = out.find('{').filter(|_| out.contains('}')) {
-            let name: String = out[start + 1..].chars().take_while(|&c| c != '}').collect();
-            if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                errors.push(format!(
-                    "rule {id}: placeholder {{{name}}} is not defined in [placeholders]"
-                ));
-            }
+        // a name starts with a letter or _: `[0-9]{4}` and `{2,8}` are regex repetitions
+        static NAME: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let name = NAME.get_or_init(|| regex::Regex::new(r"\{([\p{L}_][\p{L}\p{N}_]*)\}").unwrap());
+        for m in name.captures_iter(&out) {
+            errors.push(format!(
+                "rule {id}: placeholder {{{}}} is not defined in [placeholders]",
+                &m[1]
+            ));
         }
         out
     };
