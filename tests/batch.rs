@@ -779,3 +779,41 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// One writer per shard, and no rescore or aggregate under a running batch: a second run of
+/// the same shard would do all the work again and repair the first one's files away.
+#[test]
+fn a_second_writer_of_the_same_shard_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("ds");
+    let held = store::lock::shard(&out, "s0of1").unwrap();
+    let f = fixture("mulaw_8k_stereo.wav");
+    let (code, _, err) = callqa(&[
+        "batch",
+        "--no-asr",
+        "--quiet",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("another batch of shard s0of1"), "{err}");
+    // another shard may run beside it; a whole-dataset job may not
+    let (code, _, err) = callqa(&[
+        "batch",
+        "--no-asr",
+        "--quiet",
+        "--shard",
+        "1/2",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = callqa(&["aggregate", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is writing this dataset"), "{err}");
+    drop(held);
+    let (code, _, err) = callqa(&["aggregate", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -33,6 +33,7 @@ pub enum BatchError {
 /// Rebuild the agents table from every call in the dataset. Run when no shard is writing:
 /// it first repairs every shard's leftovers.
 pub fn aggregate(out: &Path, cfg: &AggregateConfig) -> Result<Vec<AgentRow>, BatchError> {
+    let _lock = store::lock::dataset(out)?;
     store::repair(out, "", |_| true)?;
     Ok(store::agents::write_agents(out, cfg)?)
 }

@@ -21,6 +21,7 @@ pub struct RescoreSummary {
 /// Rescore every committed call under `out`. Refuses (changing nothing) when the new
 /// configuration changes transcription or VAD settings: those need the audio (`batch --force`).
 pub fn rescore(out: &Path, settings: &Settings) -> Result<RescoreSummary, BatchError> {
+    let _lock = store::lock::dataset(out)?;
     let (config_hash, asr_hash) = settings.hashes();
     let parts = store::parts(out, "calls")?;
     if parts.is_empty() {

@@ -87,6 +87,7 @@ pub fn run(
     let tag = format!("s{index}of{count}");
     let mine = |id: &str| shard_index(id, count) == index;
     std::fs::create_dir_all(&opts.out).map_err(|e| store::io_err(&opts.out, e))?;
+    let _lock = store::lock::shard(&opts.out, &tag)?;
     let mut summary = BatchSummary {
         repaired: store::repair(&opts.out, &tag, mine)?,
         ..Default::default()

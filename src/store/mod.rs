@@ -11,6 +11,7 @@
 
 pub mod agents;
 mod columns;
+pub mod lock;
 pub mod rows;
 
 use std::collections::{BTreeSet, HashMap};
