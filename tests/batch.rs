@@ -817,3 +817,52 @@ fn a_second_writer_of_the_same_shard_is_refused() {
     let (code, _, err) = callqa(&["aggregate", "--out", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// A part file cut short (a disk error) neither blocks the dataset nor is half-read: its chunk
+/// moves to quarantine/ with a warning, the rest still reports, and the next batch processes
+/// the calls it held again.
+#[test]
+fn an_unreadable_part_is_quarantined_and_its_calls_run_again() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("ds");
+    let files = [
+        fixture("mulaw_8k_stereo.wav"),
+        fixture("flac_11k_mono.flac"),
+    ];
+    let run = || {
+        let mut args = vec!["batch", "--no-asr", "--quiet", "--chunk-calls", "1"];
+        let names: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+        let m = d.path().join("m.csv");
+        let csv: String = std::iter::once("path,started_at".to_string())
+            .chain(names.iter().map(|n| format!("{n},2026-11-20")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(&m, csv + "\n").unwrap();
+        let m = m.to_str().unwrap().to_string();
+        args.push(&m);
+        args.extend(["--out", out.to_str().unwrap()]);
+        callqa(&args)
+    };
+    let (code, stdout, err) = run();
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("2 calls: 2 scored"), "{stdout}");
+    let parts = store::parts(&out, "calls").unwrap();
+    assert_eq!(parts.len(), 2);
+    let victim = parts[0].path(&out, "calls");
+    let bytes = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, _, err) = callqa(&["report", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("unreadable Parquet") && err.contains("quarantine"),
+        "{err}"
+    );
+    assert!(!victim.exists());
+    assert!(parts[0].path(&out.join("quarantine"), "calls").exists());
+    let (code, stdout, err) = run();
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("1 scored") && stdout.contains("1 already done"),
+        "{stdout}"
+    );
+}

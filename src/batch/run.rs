@@ -73,6 +73,8 @@ pub struct BatchSummary {
     pub audio_s: f64,
     pub wall_s: f64,
     pub repaired: Repair,
+    /// Unreadable part files moved to quarantine/, one message each.
+    pub quarantined: Vec<String>,
     pub agents: Vec<AgentRow>,
 }
 
@@ -88,7 +90,9 @@ pub fn run(
     let mine = |id: &str| shard_index(id, count) == index;
     std::fs::create_dir_all(&opts.out).map_err(|e| store::io_err(&opts.out, e))?;
     let _lock = store::lock::shard(&opts.out, &tag)?;
+    let quarantined = store::quarantine::quarantine_unreadable(&opts.out)?;
     let mut summary = BatchSummary {
+        quarantined,
         repaired: store::repair(&opts.out, &tag, mine)?,
         ..Default::default()
     };

@@ -104,6 +104,9 @@ pub fn run(args: Args) -> Outcome {
 }
 
 fn print_summary(s: &BatchSummary, out: &Path, shard: (usize, usize)) {
+    for q in &s.quarantined {
+        eprintln!("callqa: warning: {}", crate::call::printable(q));
+    }
     let shard_note = if shard.1 > 1 {
         format!(" (shard {}/{})", shard.0, shard.1)
     } else {

@@ -19,7 +19,18 @@ pub struct RescoreArgs {
     rules: Option<PathBuf>,
 }
 
+/// Move unreadable part files aside before reading the dataset, and say so.
+fn quarantine(out: &std::path::Path) -> Result<(), store::StoreError> {
+    if out.is_dir() {
+        for q in store::quarantine::quarantine_unreadable(out)? {
+            eprintln!("callqa: warning: {}", crate::call::printable(&q));
+        }
+    }
+    Ok(())
+}
+
 pub fn rescore(args: RescoreArgs) -> Outcome {
+    quarantine(&args.out)?;
     let settings = Settings::load(args.config.as_deref(), args.rules.as_deref())?;
     let s = batch::rescore(&args.out, &settings)?;
     println!(
@@ -42,6 +53,7 @@ pub struct AggregateArgs {
 }
 
 pub fn aggregate(args: AggregateArgs) -> Outcome {
+    quarantine(&args.out)?;
     let settings = Settings::load(args.config.as_deref(), None)?;
     let rows = batch::aggregate(&args.out, &settings.config.aggregate)?;
     println!(
@@ -69,6 +81,7 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: ReportArgs) -> Outcome {
+    quarantine(&args.out)?;
     let settings = Settings::load(args.config.as_deref(), None)?;
     let filter = ReportFilter {
         since: args.since.map(|d| d.format("%Y-%m-%d").to_string()),
@@ -92,6 +105,7 @@ pub struct QueryArgs {
 }
 
 pub fn query(args: QueryArgs) -> Outcome {
+    quarantine(&args.out)?;
     let df = store::query(&args.out, &args.sql)?;
     if args.csv {
         print!("{}", store::to_csv(&df));

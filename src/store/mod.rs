@@ -12,6 +12,7 @@
 pub mod agents;
 mod columns;
 pub mod lock;
+pub mod quarantine;
 pub mod rows;
 
 use std::collections::{BTreeSet, HashMap};
