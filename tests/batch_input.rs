@@ -244,3 +244,72 @@ fn content_hash_follows_bytes_not_names() {
     assert_ne!(h("a.wav"), h("c.wav"));
     assert_eq!(h("a.wav").len(), 32);
 }
+
+/// Property: any manifest row, however garbled, is listed as a call (valid, or with a problem
+/// naming its row) — never a panic, never a dropped row except an exact repeat.
+#[test]
+fn garbled_manifest_rows_become_error_rows_not_a_failed_batch() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "a.wav", b"x");
+    let cells: [&[&str]; 6] = [
+        &["a.wav", "", "missing.wav", "../a.wav", "a.wav\u{0}", "\"a,b\".wav", "/dev/null"],
+        &["", "C1", "=cmd()", "id with spaces", "é\u{1b}[31m", "C1#2"],
+        &["", "A1", "\t"],
+        &["", "2026-11-26", "2026-02-30", "26/11/2026", "2026-11-26T09:00:00+08:00x", "0"],
+        &["", "0", "1", "left", "-1", "99999999999999999999", "1.5"],
+        &["", "zh", "en", "auto", "ZH", "xx", "fr"],
+    ];
+    let mut seed = 7u64;
+    let mut rnd = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) % n as u64) as usize
+    };
+    for _ in 0..200 {
+        let mut csv = String::from("path,call_id,agent_id,started_at,agent_channel,language\n");
+        let rows = 1 + rnd(6);
+        for _ in 0..rows {
+            let mut row: Vec<String> = cells
+                .iter()
+                .map(|c| {
+                    let v = c[rnd(c.len())];
+                    if v.contains([',', '"']) {
+                        format!("\"{}\"", v.replace('"', "\"\""))
+                    } else {
+                        v.to_string()
+                    }
+                })
+                .collect();
+            match rnd(10) {
+                0 => row.truncate(1 + rnd(5)),
+                1 => row.push("extra".into()),
+                _ => {}
+            }
+            csv += &row.join(",");
+            csv.push('\n');
+        }
+        let m = d.path().join("m.csv");
+        std::fs::write(&m, &csv).unwrap();
+        // a blank line is no row (CSV readers skip it)
+        let rows = csv.lines().skip(1).filter(|l| !l.is_empty()).count();
+        let listing = batch::list_calls(&m, None).unwrap();
+        assert!(
+            (rows == 0 || !listing.calls.is_empty()) && listing.calls.len() <= rows,
+            "{} of {rows}: {:?}\n{csv}",
+            listing.calls.len(),
+            listing.warnings
+        );
+        let mut ids: Vec<&str> = listing.calls.iter().map(|c| c.call_id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), listing.calls.len(), "ids unique: {csv}");
+        for c in &listing.calls {
+            if let Some(p) = &c.problem {
+                assert!(p.contains("row ") || p.contains("regular file"), "{p}\n{csv}");
+            }
+        }
+        let dropped = rows - listing.calls.len();
+        assert!(dropped == 0 || listing.warnings.iter().any(|w| w.contains("listed")), "{csv}");
+    }
+}
