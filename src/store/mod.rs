@@ -84,17 +84,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     })
 }
 
+/// Encoded in memory first (a chunk is small), then written: a full disk is then reported as
+/// the OS says it ("No space left on device"), not as the Parquet writer's "Invalid thrift".
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
-    atomic(path, |f| {
-        ParquetWriter::new(f)
-            .with_compression(ParquetCompression::Zstd(None))
-            .finish(df)
-            .map(|_| ())
-            .map_err(|e| pq_err(path, e))
-    })
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(|e| pq_err(path, e))?;
+    write_atomic(path, &bytes)
 }
 
-/// A data frame as CSV (header, then one line per row; nulls empty).
 /// A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first: a
 /// transcript or file name can hold `=HYPERLINK(…)`) gets a leading `'`, as OWASP advises.
 fn spreadsheet_safe(s: &str) -> String {
@@ -105,6 +105,7 @@ fn spreadsheet_safe(s: &str) -> String {
     }
 }
 
+/// A data frame as CSV (header, then one line per row; nulls empty).
 pub fn to_csv(df: &DataFrame) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
