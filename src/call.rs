@@ -91,10 +91,7 @@ impl CallInput {
     /// A call known only by its file: ids from the file stem.
     pub fn from_path(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = path.file_stem().map(os_text).unwrap_or_default();
         CallInput {
             call_id: stem,
             agent_id: UNKNOWN.into(),
@@ -188,4 +185,17 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     } else {
         s.into()
     }
+}
+
+/// A file name or path as stored text: UTF-8 as it is, any other byte as `\xNN`, so that two
+/// names that differ only in undecodable bytes stay two names (a lossy `�` would merge them).
+pub fn os_text(s: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    for chunk in s.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }

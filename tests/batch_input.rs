@@ -252,10 +252,25 @@ fn garbled_manifest_rows_become_error_rows_not_a_failed_batch() {
     let d = tempfile::tempdir().unwrap();
     touch(d.path(), "a.wav", b"x");
     let cells: [&[&str]; 6] = [
-        &["a.wav", "", "missing.wav", "../a.wav", "a.wav\u{0}", "\"a,b\".wav", "/dev/null"],
+        &[
+            "a.wav",
+            "",
+            "missing.wav",
+            "../a.wav",
+            "a.wav\u{0}",
+            "\"a,b\".wav",
+            "/dev/null",
+        ],
         &["", "C1", "=cmd()", "id with spaces", "é\u{1b}[31m", "C1#2"],
         &["", "A1", "\t"],
-        &["", "2026-11-26", "2026-02-30", "26/11/2026", "2026-11-26T09:00:00+08:00x", "0"],
+        &[
+            "",
+            "2026-11-26",
+            "2026-02-30",
+            "26/11/2026",
+            "2026-11-26T09:00:00+08:00x",
+            "0",
+        ],
         &["", "0", "1", "left", "-1", "99999999999999999999", "1.5"],
         &["", "zh", "en", "auto", "ZH", "xx", "fr"],
     ];
@@ -306,10 +321,35 @@ fn garbled_manifest_rows_become_error_rows_not_a_failed_batch() {
         assert_eq!(ids.len(), listing.calls.len(), "ids unique: {csv}");
         for c in &listing.calls {
             if let Some(p) = &c.problem {
-                assert!(p.contains("row ") || p.contains("regular file"), "{p}\n{csv}");
+                assert!(
+                    p.contains("row ") || p.contains("regular file"),
+                    "{p}\n{csv}"
+                );
             }
         }
         let dropped = rows - listing.calls.len();
-        assert!(dropped == 0 || listing.warnings.iter().any(|w| w.contains("listed")), "{csv}");
+        assert!(
+            dropped == 0 || listing.warnings.iter().any(|w| w.contains("listed")),
+            "{csv}"
+        );
     }
+}
+
+/// Names that are not UTF-8 keep their difference: undecodable bytes become `\xNN`, not one
+/// shared `�` that would store two recordings under one id and one path.
+#[test]
+fn non_utf8_names_stay_distinct() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = tempfile::tempdir().unwrap();
+    for name in [&b"call-\xff.wav"[..], &b"call-\xfe.wav"[..]] {
+        std::fs::write(d.path().join(std::ffi::OsStr::from_bytes(name)), b"x").unwrap();
+    }
+    let listing = batch::list_calls(d.path(), None).unwrap();
+    let ids: Vec<&str> = listing.calls.iter().map(|c| c.call_id.as_str()).collect();
+    assert_eq!(ids, vec!["call-\\xFE", "call-\\xFF"]);
+    assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
+    assert_eq!(
+        callqa::call::os_text(listing.calls[1].path.file_name().unwrap()),
+        "call-\\xFF.wav"
+    );
 }

@@ -203,7 +203,7 @@ pub fn call_rows(
         team: input.team.clone(),
         started_at: input.started_at.clone(),
         call_date: call_date.to_string(),
-        path: input.path.display().to_string(),
+        path: crate::call::os_text(input.path.as_os_str()),
         content_hash: content_hash.to_string(),
         input_key: content_hash.to_string(),
         status: CallStatus::Error,
