@@ -146,7 +146,14 @@ fn a_folder_of_hostile_files_is_scored_or_reported_call_by_call() {
     let status = |id: &str| rows.get(id).map(|r| (r.0.as_str(), r.1.as_str()));
     // every good call scored; the link and the file it points to are one call (under the name
     // listed first), and the other recordings named good1 get ids no file has
-    for id in ["good1-again", "good2", "good1#2", "good1", "good1#3", "muted"] {
+    for id in [
+        "good1-again",
+        "good2",
+        "good1#2",
+        "good1",
+        "good1#3",
+        "muted",
+    ] {
         assert_eq!(status(id).map(|s| s.0), Some("ok"), "{id}: {rows:?}");
     }
     assert!(err.contains("good1-again.wav: listed 2 times"), "{err}");

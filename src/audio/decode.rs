@@ -23,10 +23,31 @@ const MAX_CONSECUTIVE_BAD_PACKETS: usize = 16;
 ///
 /// Streams packet by packet: memory is the output plus one packet, whatever the file length.
 pub fn decode(path: &Path) -> Result<Audio, AudioError> {
+    // The demuxers are third-party parsers of hostile bytes: a panic in one (a WAV channel mask
+    // that overflows a shift, found by the header property test) is this file's error, not a
+    // crash of `check` or a lost call.
+    std::panic::catch_unwind(|| decode_file(path)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown panic");
+        Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("the decoder failed on this file: {msg}"),
+        })
+    })
+}
+
+fn decode_file(path: &Path) -> Result<Audio, AudioError> {
     let p = || path.to_path_buf();
     let meta = std::fs::metadata(path).map_err(|source| AudioError::Open { path: p(), source })?;
     if meta.is_dir() {
         return Err(AudioError::IsDirectory { path: p() });
+    }
+    if !meta.is_file() {
+        // opening a FIFO blocks, a device never ends
+        return Err(AudioError::NotAFile { path: p() });
     }
     if meta.len() == 0 {
         return Err(AudioError::Empty { path: p() });

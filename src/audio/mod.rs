@@ -74,6 +74,8 @@ pub enum AudioError {
     },
     #[error("{path}: is a directory, not an audio file")]
     IsDirectory { path: PathBuf },
+    #[error("{path}: not a regular file (a FIFO or device): not read")]
+    NotAFile { path: PathBuf },
     #[error("{path}: empty file (0 bytes)")]
     Empty { path: PathBuf },
     #[error("{path}: not a recognised audio file (no WAV, FLAC, MP3, Ogg or MP4 header found)")]
