@@ -157,7 +157,7 @@ pub fn analyze(
             let speaker = facts.speaker(audio.channels.len(), ch);
             let speech = speech_intervals(samples, audio.rate, &cfg.vad);
             let talk_s = total(&speech);
-            let voiced = gather(samples, audio.rate, &speech);
+            let voiced = voiced_slices(samples, audio.rate, &speech);
             let src = levels.get(ch).copied().unwrap_or_default();
             let nuclei = syllable_nuclei(samples, audio.rate, &speech);
             let mut m = SpeakerMeasures {
@@ -303,29 +303,40 @@ fn total(v: &[Interval]) -> f64 {
     v.iter().fold(0.0, |a, i| a + i.len())
 }
 
-/// The samples inside `speech`, concatenated.
-fn gather(samples: &[f32], rate: u32, speech: &[Interval]) -> Vec<f32> {
+/// The samples inside `speech`, as slices of the channel (not a copy: a long call's speech is
+/// hundreds of megabytes).
+fn voiced_slices<'a>(samples: &'a [f32], rate: u32, speech: &[Interval]) -> Vec<&'a [f32]> {
     let idx = |t: f64| ((t * f64::from(rate)) as usize).min(samples.len());
     speech
         .iter()
-        .flat_map(|i| samples[idx(i.start)..idx(i.end)].iter().copied())
+        .map(|i| &samples[idx(i.start)..idx(i.end).max(idx(i.start))])
         .collect()
 }
 
-fn loudness_lufs(speech: &[f32], rate: u32) -> Option<f64> {
-    if speech.len() < (rate as usize * 2) / 5 {
+/// EBU R128 integrated loudness of the speech, fed slice after slice (as if concatenated).
+fn loudness_lufs(speech: &[&[f32]], rate: u32) -> Option<f64> {
+    let len: usize = speech.iter().map(|s| s.len()).sum();
+    if len < (rate as usize * 2) / 5 {
         return None; // R128 integrates 400 ms blocks: less cannot be measured
     }
     let mut m = ebur128::EbuR128::new(1, rate, ebur128::Mode::I).ok()?;
-    m.add_frames_f32(speech).ok()?;
+    for s in speech {
+        m.add_frames_f32(s).ok()?;
+    }
     m.loudness_global().ok().filter(|l| l.is_finite())
 }
 
-fn rms_dbfs(x: &[f32]) -> Option<f64> {
-    if x.is_empty() {
+fn rms_dbfs(speech: &[&[f32]]) -> Option<f64> {
+    let len: usize = speech.iter().map(|s| s.len()).sum();
+    if len == 0 {
         return None;
     }
-    let ms = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64;
+    let sum: f64 = speech
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|&v| f64::from(v) * f64::from(v))
+        .sum();
+    let ms = sum / len as f64;
     (ms > 0.0).then(|| 10.0 * ms.log10())
 }
 

@@ -11,18 +11,29 @@ pub fn syllable_nuclei(samples: &[f32], rate: u32, speech: &[Interval]) -> usize
     const WIN_S: f64 = 0.05;
     const DIP_DB: f64 = 2.0;
     const BELOW_PEAK_DB: f64 = 25.0;
-    let band = band_pass(samples, rate, 300.0, 2500.0);
     let hop = (HOP_S * f64::from(rate)) as usize;
     let win = (WIN_S * f64::from(rate)) as usize;
-    // Window energies from a running sum of squares: O(n) whatever the window/hop overlap.
-    let mut cum = Vec::with_capacity(band.len() + 1);
-    cum.push(0.0f64);
-    for v in &band {
-        cum.push(cum.last().unwrap() + v * v);
+    // Window energies from a running sum of squares over the filtered signal, streamed: only
+    // the sums at each window's start and end are kept (a 2-hour call's filtered copy and its
+    // running sums would be ≈ 2.7 GB).
+    let n_frames = samples.len().saturating_sub(win) / hop;
+    let (mut at_start, mut at_end) = (vec![0.0f64; n_frames], vec![0.0f64; n_frames]);
+    let mut record = |pos: usize, cum: f64| {
+        if pos % hop == 0 && pos / hop < n_frames {
+            at_start[pos / hop] = cum;
+        }
+        if pos >= win && (pos - win) % hop == 0 && (pos - win) / hop < n_frames {
+            at_end[(pos - win) / hop] = cum;
+        }
+    };
+    let mut cum = 0.0f64;
+    for (k, v) in band_pass(samples, rate, 300.0, 2500.0).enumerate() {
+        record(k, cum);
+        cum += v * v;
     }
-    let n_frames = band.len().saturating_sub(win) / hop;
+    record(samples.len(), cum);
     let env: Vec<f64> = (0..n_frames)
-        .map(|i| 10.0 * ((cum[i * hop + win] - cum[i * hop]).max(0.0) / win as f64 + 1e-12).log10())
+        .map(|i| 10.0 * ((at_end[i] - at_start[i]).max(0.0) / win as f64 + 1e-12).log10())
         .collect();
     let mut speech_mask = vec![false; n_frames];
     for s in speech {
@@ -68,12 +79,17 @@ pub fn syllable_nuclei(samples: &[f32], rate: u32, speech: &[Interval]) -> usize
 }
 
 /// Second-order band-pass as a high-pass then a low-pass (RBJ biquads, Q = 0.707).
-fn band_pass(x: &[f32], rate: u32, lo: f64, hi: f64) -> Vec<f64> {
+fn band_pass(x: &[f32], rate: u32, lo: f64, hi: f64) -> impl Iterator<Item = f64> + '_ {
     let hp = biquad(x.iter().map(|&v| f64::from(v)), rate, lo, true);
-    biquad(hp.into_iter(), rate, hi, false)
+    biquad(hp, rate, hi, false)
 }
 
-fn biquad(x: impl Iterator<Item = f64>, rate: u32, f0: f64, high: bool) -> Vec<f64> {
+fn biquad(
+    x: impl Iterator<Item = f64>,
+    rate: u32,
+    f0: f64,
+    high: bool,
+) -> impl Iterator<Item = f64> {
     let w = 2.0 * std::f64::consts::PI * f0 / f64::from(rate);
     let alpha = w.sin() / (2.0 * std::f64::consts::FRAC_1_SQRT_2);
     let c = w.cos();
@@ -84,12 +100,11 @@ fn biquad(x: impl Iterator<Item = f64>, rate: u32, f0: f64, high: bool) -> Vec<f
     };
     let (a0, a1, a2) = (1.0 + alpha, -2.0 * c, 1.0 - alpha);
     let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-    x.map(|v| {
+    x.map(move |v| {
         let y = (b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2) / a0;
         (x2, x1, y2, y1) = (x1, v, y1, y);
         y
     })
-    .collect()
 }
 
 /// Rate units in a transcript: English words, or for Mandarin (and anything else) CJK characters

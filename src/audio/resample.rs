@@ -14,7 +14,16 @@ pub fn resample(audio: Audio) -> Result<Audio, AudioError> {
     if audio.rate == TARGET_RATE {
         return Ok(audio);
     }
-    let channels = resample_planar(&audio.channels, audio.rate, TARGET_RATE)?;
+    // one channel at a time, each source channel freed once resampled: a long stereo call
+    // never holds all of its source and all of its output at once
+    let mut channels = Vec::with_capacity(audio.channels.len());
+    for ch in audio.channels {
+        channels.push(
+            resample_planar(&[ch], audio.rate, TARGET_RATE)?
+                .pop()
+                .unwrap_or_default(),
+        );
+    }
     Ok(Audio {
         rate: TARGET_RATE,
         channels,
