@@ -19,10 +19,10 @@ pub fn syllable_nuclei(samples: &[f32], rate: u32, speech: &[Interval]) -> usize
     let n_frames = samples.len().saturating_sub(win) / hop;
     let (mut at_start, mut at_end) = (vec![0.0f64; n_frames], vec![0.0f64; n_frames]);
     let mut record = |pos: usize, cum: f64| {
-        if pos % hop == 0 && pos / hop < n_frames {
+        if pos.is_multiple_of(hop) && pos / hop < n_frames {
             at_start[pos / hop] = cum;
         }
-        if pos >= win && (pos - win) % hop == 0 && (pos - win) / hop < n_frames {
+        if pos >= win && (pos - win).is_multiple_of(hop) && (pos - win) / hop < n_frames {
             at_end[(pos - win) / hop] = cum;
         }
     };
