@@ -122,6 +122,8 @@ const EN: &[(Speaker, &str, &[&str])] = &[
     (A, "Card number four one one one one one one one one one one one one one one one.", &[PII]),
     // Whisper drops digits of a long read-out: 15 left, "card" a few words before them
     (A, "Let me confirm, your card number is 42188321234-0688.", &[READBACK]),
+    // as Whisper wrote the eval's read-back: "confirm" 33 letters before the digits
+    (A, "Let me confirm your card number in 7 to 9084 3202 0082 08.", &[READBACK]),
     (A, "The account number on file is 4,278,832,1234,568.", &[PII]),
     (A, "Your order number is 4,278,832,1234,568.", &[]),
     (A, "Hello, how can I help you today?", &[]),

@@ -73,7 +73,11 @@ pub fn is_readback(chars: &[char], hit: Hit, from: usize) -> bool {
     const WORDS: [&str; 4] = ["confirm", "verify", "check", "read back"];
     const AFTER: [&str; 6] = ["对", "是吗", "是吧", "是不是", "right", "correct"];
     let before = &chars[hit.start.saturating_sub(32).max(from)..hit.start];
-    let before_text: String = before.iter().collect();
+    // English takes about three letters for each Chinese character's time: a wider window
+    // ("let me confirm your card number, it is 7 …" puts 33 letters before the digits)
+    let before_text: String = chars[hit.start.saturating_sub(64).max(from)..hit.start]
+        .iter()
+        .collect();
     let after: String = chars[hit.end..(hit.end + 16).min(chars.len())]
         .iter()
         .collect();
