@@ -200,3 +200,69 @@ fn transcript_units_count_characters_digits_and_words() {
         6
     );
 }
+
+/// A silence the agent announced (请您稍等) is a hold, not dead air; the same silence without
+/// the announcement stays dead air.
+#[test]
+fn an_announced_hold_is_not_dead_air() {
+    // agent 1–6 s, silence 6–46 s (40 s), agent 46–52 s; the customer speaks 52–56 s
+    let a = call(vec![
+        channel(60.0, &[(1.0, 6.0), (46.0, 52.0)], 0.1),
+        channel(60.0, &[(52.0, 56.0)], 0.1),
+    ]);
+    let cfg = AnalysisConfig {
+        zh_min_cpm: 0.0,
+        ..AnalysisConfig::default()
+    };
+    let analysed = |said: &str| {
+        let mut ac = analysis::analyze(
+            &a,
+            &analysis::source_levels(&a, &cfg),
+            &CallFacts::default(),
+            &cfg,
+        );
+        let t = common::transcript(
+            "zh",
+            &[
+                (Speaker::Agent, 1.0, 6.2, said),
+                (Speaker::Agent, 46.0, 52.0, "让您久等了，已经帮您查到了。"),
+                (Speaker::Customer, 52.0, 56.0, "好的谢谢。"),
+            ],
+        );
+        analysis::apply_transcript(&mut ac, &t, &cfg);
+        ac
+    };
+    let held = analysed("好的，请您稍等，我帮您查一下。");
+    assert_eq!(held.holds.len(), 1, "{:?}", held.holds);
+    assert!(close(held.hold_s, 40.0, 1.0), "{}", held.hold_s);
+    assert!(
+        held.dead_air.iter().all(|g| g.start > 50.0),
+        "the hold is not dead air: {:?}",
+        held.dead_air
+    );
+    let silent = analysed("好的，我帮您查一下。");
+    assert!(silent.holds.is_empty());
+    assert!(
+        silent
+            .dead_air
+            .iter()
+            .any(|g| close(g.end - g.start, 40.0, 1.0)),
+        "{:?}",
+        silent.dead_air
+    );
+    let sc = callqa::score::ScorecardConfig::default();
+    let lost = |ac: &analysis::Acoustics| {
+        sc.score(ac, Some(&[]))
+            .items
+            .iter()
+            .filter(|i| i.item == "acoustic.dead_air")
+            .map(|i| i.points_lost)
+            .sum::<f64>()
+    };
+    assert!(
+        lost(&held) < lost(&silent),
+        "{} vs {}",
+        lost(&held),
+        lost(&silent)
+    );
+}

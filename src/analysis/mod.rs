@@ -36,6 +36,13 @@ pub struct AnalysisConfig {
     pub en_max_wpm: f64,
     /// Relative gap between transcript and acoustic Mandarin rate flagged as disagreement.
     pub rate_disagreement: f64,
+    /// Dead air that starts right after the agent said one of these (within `hold_window_s`)
+    /// is a hold the customer was told about, not dead air. Matched in the transcript's
+    /// simplified text, punctuation and spaces ignored, Latin letters in lower case.
+    pub hold_phrases: Vec<String>,
+    /// How close before the silence (or after its start: Whisper's end times run late) the
+    /// announcing segment must end.
+    pub hold_window_s: f64,
 }
 
 impl Default for AnalysisConfig {
@@ -53,6 +60,21 @@ impl Default for AnalysisConfig {
             en_min_wpm: 110.0,
             en_max_wpm: 180.0,
             rate_disagreement: 0.35,
+            hold_phrases: [
+                "稍等",
+                "稍候",
+                "少等",
+                "等一下",
+                "等一等",
+                "等一会",
+                "holdon",
+                "onemoment",
+                "pleasehold",
+                "bearwithme",
+            ]
+            .map(String::from)
+            .to_vec(),
+            hold_window_s: 3.0,
         }
     }
 }
@@ -109,6 +131,11 @@ pub struct Acoustics {
     pub speakers: Vec<SpeakerMeasures>,
     pub dead_air: Vec<Interval>,
     pub dead_air_s: f64,
+    /// Silences the agent announced (请您稍等): holds, not dead air. Found from the transcript.
+    #[serde(default)]
+    pub holds: Vec<Interval>,
+    #[serde(default)]
+    pub hold_s: f64,
     pub talk_over: Vec<TalkOver>,
     pub agent_talk_over_count: usize,
     pub customer_talk_over_count: usize,
@@ -191,6 +218,8 @@ pub fn analyze(
         speakers,
         dead_air: Vec::new(),
         dead_air_s: 0.0,
+        holds: Vec::new(),
+        hold_s: 0.0,
         talk_over: Vec::new(),
         agent_talk_over_count: 0,
         customer_talk_over_count: 0,
@@ -226,6 +255,8 @@ fn judge_intervals(a: &mut Acoustics, cfg: &AnalysisConfig) {
         .and_then(|s| s.speech.first().map(|i| i.start));
     a.dead_air_s = total(&dead_air);
     a.dead_air = dead_air;
+    a.holds.clear(); // found again from the transcript
+    a.hold_s = 0.0;
     a.agent_talk_over_count = count(Speaker::Agent);
     a.customer_talk_over_count = count(Speaker::Customer);
     a.talk_over = talk_over;
@@ -253,6 +284,34 @@ pub fn apply_transcript(acoustics: &mut Acoustics, transcript: &Transcript, cfg:
         m.transcript_rate_per_min = (m.talk_s >= 1.0).then(|| units as f64 * 60.0 / m.talk_s);
         m.flags = flags(m, transcript.language, cfg);
     }
+    let (holds, dead_air): (Vec<Interval>, Vec<Interval>) = acoustics
+        .dead_air
+        .iter()
+        .partition(|gap| announced(gap, transcript, cfg));
+    acoustics.hold_s += total(&holds);
+    acoustics.holds.extend(holds);
+    acoustics.dead_air_s = total(&dead_air);
+    acoustics.dead_air = dead_air;
+}
+
+/// Whether the agent announced the silence `gap`: a segment of theirs ending near its start
+/// holds a hold phrase.
+fn announced(gap: &Interval, transcript: &Transcript, cfg: &AnalysisConfig) -> bool {
+    let plain = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    transcript
+        .segments
+        .iter()
+        .filter(|s| matches!(s.speaker, Speaker::Agent | Speaker::Mixed))
+        .filter(|s| s.end >= gap.start - cfg.hold_window_s && s.end <= gap.start + 1.0)
+        .any(|s| {
+            let text = plain(&s.text);
+            cfg.hold_phrases.iter().any(|p| text.contains(&plain(p)))
+        })
 }
 
 fn flags(m: &SpeakerMeasures, language: Language, cfg: &AnalysisConfig) -> Vec<Flag> {

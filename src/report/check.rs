@@ -61,6 +61,14 @@ pub fn render_check(r: &CallResult) -> String {
         if a.dead_air.is_empty() { "" } else { ": " },
         spans(a.dead_air.iter().map(|i| (i.start, i.end)).collect())
     );
+    if !a.holds.is_empty() {
+        s += &format!(
+            "  announced holds {:.1} s ({}: {}; not dead air)\n",
+            a.hold_s,
+            a.holds.len(),
+            spans(a.holds.iter().map(|i| (i.start, i.end)).collect())
+        );
+    }
     if a.per_speaker {
         s += &format!(
             "  talk-over: agent {}, customer {}{}{}; agent first response {}\n",

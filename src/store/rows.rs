@@ -72,6 +72,9 @@ pub struct CallRow {
     pub agent_talk_share: Option<f64>,
     pub dead_air_s: Option<f64>,
     pub dead_air_count: Option<i64>,
+    /// Announced holds (请您稍等 then silence): not dead air. Null in parts written before.
+    pub hold_s: Option<f64>,
+    pub hold_count: Option<i64>,
     pub agent_talk_over_count: Option<i64>,
     pub customer_talk_over_count: Option<i64>,
     pub agent_first_response_s: Option<f64>,
@@ -162,7 +165,7 @@ table! { CallRow, calls_frame, calls_from_frame, [
     call_id, agent_id, team, started_at, path, content_hash, input_key, status, error, format,
     codec, sample_rate, channels, duration_s, language, score, pass, auto_fail, score_items,
     finding_count, tags, escalation, agent_talk_s, customer_talk_s, agent_talk_share,
-    dead_air_s, dead_air_count, agent_talk_over_count, customer_talk_over_count,
+    dead_air_s, dead_air_count, hold_s, hold_count, agent_talk_over_count, customer_talk_over_count,
     agent_first_response_s, agent_rate_per_min, agent_syllables_per_min, agent_loudness_lufs,
     customer_loudness_lufs, agent_peak_dbfs, agent_clipped_share, agent_flags, transcribed_s,
     model_id, rules_version, config_hash, asr_config_hash, run_id, processed_at,
@@ -300,6 +303,8 @@ pub fn fill_acoustics(call: &mut CallRow, a: &Acoustics) {
     call.agent_talk_share = who(Speaker::Agent).map(|m| m.talk_share);
     call.dead_air_s = Some(a.dead_air_s);
     call.dead_air_count = Some(a.dead_air.len() as i64);
+    call.hold_s = Some(a.hold_s);
+    call.hold_count = Some(a.holds.len() as i64);
     call.agent_talk_over_count = a.per_speaker.then_some(a.agent_talk_over_count as i64);
     call.customer_talk_over_count = a.per_speaker.then_some(a.customer_talk_over_count as i64);
     call.agent_first_response_s = a.agent_first_response_s;
