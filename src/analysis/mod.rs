@@ -2,6 +2,8 @@
 //! speech rate. Runs without a transcript (cheap enough for every call) and adds transcript-based
 //! speech rate where one exists.
 
+mod hold;
+mod loudness;
 mod rate;
 
 use serde::{Deserialize, Serialize};
@@ -184,7 +186,7 @@ pub fn analyze(
             let speaker = facts.speaker(audio.channels.len(), ch);
             let speech = speech_intervals(samples, audio.rate, &cfg.vad);
             let talk_s = total(&speech);
-            let voiced = voiced_slices(samples, audio.rate, &speech);
+            let voiced = loudness::voiced_slices(samples, audio.rate, &speech);
             let src = levels.get(ch).copied().unwrap_or_default();
             let nuclei = syllable_nuclei(samples, audio.rate, &speech);
             let mut m = SpeakerMeasures {
@@ -196,8 +198,8 @@ pub fn analyze(
                 } else {
                     0.0
                 },
-                loudness_lufs: loudness_lufs(&voiced, audio.rate),
-                speech_rms_dbfs: rms_dbfs(&voiced),
+                loudness_lufs: loudness::loudness_lufs(&voiced, audio.rate),
+                speech_rms_dbfs: loudness::rms_dbfs(&voiced),
                 peak_dbfs: src.peak_dbfs,
                 clipped_runs: src.clipped_runs,
                 clipped_share: src.clipped_share,
@@ -284,34 +286,7 @@ pub fn apply_transcript(acoustics: &mut Acoustics, transcript: &Transcript, cfg:
         m.transcript_rate_per_min = (m.talk_s >= 1.0).then(|| units as f64 * 60.0 / m.talk_s);
         m.flags = flags(m, transcript.language, cfg);
     }
-    let (holds, dead_air): (Vec<Interval>, Vec<Interval>) = acoustics
-        .dead_air
-        .iter()
-        .partition(|gap| announced(gap, transcript, cfg));
-    acoustics.hold_s += total(&holds);
-    acoustics.holds.extend(holds);
-    acoustics.dead_air_s = total(&dead_air);
-    acoustics.dead_air = dead_air;
-}
-
-/// Whether the agent announced the silence `gap`: a segment of theirs ending near its start
-/// holds a hold phrase.
-fn announced(gap: &Interval, transcript: &Transcript, cfg: &AnalysisConfig) -> bool {
-    let plain = |t: &str| -> String {
-        t.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    transcript
-        .segments
-        .iter()
-        .filter(|s| matches!(s.speaker, Speaker::Agent | Speaker::Mixed))
-        .filter(|s| s.end >= gap.start - cfg.hold_window_s && s.end <= gap.start + 1.0)
-        .any(|s| {
-            let text = plain(&s.text);
-            cfg.hold_phrases.iter().any(|p| text.contains(&plain(p)))
-        })
+    hold::separate_holds(acoustics, transcript, cfg);
 }
 
 fn flags(m: &SpeakerMeasures, language: Language, cfg: &AnalysisConfig) -> Vec<Flag> {
@@ -360,43 +335,6 @@ fn flags(m: &SpeakerMeasures, language: Language, cfg: &AnalysisConfig) -> Vec<F
 /// Total length of intervals; +0.0 when empty (an empty f64 `sum` is -0.0, shown as "-0.0 s").
 fn total(v: &[Interval]) -> f64 {
     v.iter().fold(0.0, |a, i| a + i.len())
-}
-
-/// The samples inside `speech`, as slices of the channel (not a copy: a long call's speech is
-/// hundreds of megabytes).
-fn voiced_slices<'a>(samples: &'a [f32], rate: u32, speech: &[Interval]) -> Vec<&'a [f32]> {
-    let idx = |t: f64| ((t * f64::from(rate)) as usize).min(samples.len());
-    speech
-        .iter()
-        .map(|i| &samples[idx(i.start)..idx(i.end).max(idx(i.start))])
-        .collect()
-}
-
-/// EBU R128 integrated loudness of the speech, fed slice after slice (as if concatenated).
-fn loudness_lufs(speech: &[&[f32]], rate: u32) -> Option<f64> {
-    let len: usize = speech.iter().map(|s| s.len()).sum();
-    if len < (rate as usize * 2) / 5 {
-        return None; // R128 integrates 400 ms blocks: less cannot be measured
-    }
-    let mut m = ebur128::EbuR128::new(1, rate, ebur128::Mode::I).ok()?;
-    for s in speech {
-        m.add_frames_f32(s).ok()?;
-    }
-    m.loudness_global().ok().filter(|l| l.is_finite())
-}
-
-fn rms_dbfs(speech: &[&[f32]]) -> Option<f64> {
-    let len: usize = speech.iter().map(|s| s.len()).sum();
-    if len == 0 {
-        return None;
-    }
-    let sum: f64 = speech
-        .iter()
-        .flat_map(|s| s.iter())
-        .map(|&v| f64::from(v) * f64::from(v))
-        .sum();
-    let ms = sum / len as f64;
-    (ms > 0.0).then(|| 10.0 * ms.log10())
 }
 
 /// Runs of at least `min_run` consecutive samples at the channel's full-scale level. Full scale
