@@ -25,10 +25,15 @@ fn stereo() -> analysis::Acoustics {
             tone(60.0, &[(3.5, 8.0), (10.0, 20.0)]),
         ],
     );
+    measured(&a)
+}
+
+/// A call's acoustics with the rate flags off (see `tones_cfg`).
+fn measured(a: &Audio) -> analysis::Acoustics {
     let cfg = tones_cfg();
     analysis::analyze(
-        &a,
-        &analysis::source_levels(&a, &cfg),
+        a,
+        &analysis::source_levels(a, &cfg),
         &CallFacts::default(),
         &cfg,
     )
@@ -101,13 +106,7 @@ fn clean_call_scores_full_marks() {
             tone(60.0, &[(10.0, 11.5)]),
         ],
     );
-    let cfg = tones_cfg();
-    let ac = analysis::analyze(
-        &a,
-        &analysis::source_levels(&a, &cfg),
-        &CallFacts::default(),
-        &cfg,
-    );
+    let ac = measured(&a);
     let s = ScorecardConfig::default().score(&ac, Some(&f));
     assert_eq!(s.score, 100.0, "{s:#?}");
     assert!(s.pass && !s.auto_fail);
@@ -150,13 +149,7 @@ fn auto_fail_rules_zero_the_score() {
 #[test]
 fn mono_and_untranscribed_items_are_not_applicable() {
     let a = Audio::from_channels(RATE, vec![tone(30.0, &[(1.0, 20.0)])]);
-    let cfg = tones_cfg();
-    let ac = analysis::analyze(
-        &a,
-        &analysis::source_levels(&a, &cfg),
-        &CallFacts::default(),
-        &cfg,
-    );
+    let ac = measured(&a);
     let s = ScorecardConfig::default().score(&ac, None);
     let na: Vec<&str> = s
         .items
@@ -187,13 +180,7 @@ fn no_agent_speech_is_an_item_not_a_pass() {
         RATE,
         vec![vec![0.0; 20 * RATE as usize], tone(20.0, &[(1.0, 9.0)])],
     );
-    let cfg = tones_cfg();
-    let ac = analysis::analyze(
-        &a,
-        &analysis::source_levels(&a, &cfg),
-        &CallFacts::default(),
-        &cfg,
-    );
+    let ac = measured(&a);
     let sc = ScorecardConfig::default().score(&ac, Some(&[]));
     assert!(sc.auto_fail && !sc.pass, "{sc:?}");
     let item = sc
