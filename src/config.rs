@@ -10,6 +10,7 @@ use crate::aggregate::AggregateConfig;
 use crate::analysis::AnalysisConfig;
 use crate::asr::AsrConfig;
 use crate::call::Language;
+use crate::diarize::DiarizeConfig;
 use crate::rules::{self, RuleSet, RulesError};
 use crate::score::ScorecardConfig;
 
@@ -17,6 +18,7 @@ use crate::score::ScorecardConfig;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub asr: AsrConfig,
+    pub diarize: DiarizeConfig,
     pub analysis: AnalysisConfig,
     pub rules: RulesConfig,
     pub score: ScorecardConfig,
@@ -173,11 +175,15 @@ impl Settings {
         // Datasets batched before `domain_prompt` existed stay resumable while it is off; the
         // prompt words come from the rules, not the file, so they are hashed here.
         let asr_toml = t(&asr_cfg).replace("domain_prompt = false\n", "");
-        let asr = if asr_cfg.zh_vocabulary.is_empty() {
-            h(&[&asr_toml, &t(&c.analysis.vad)])
-        } else {
-            h(&[&asr_toml, &t(&c.analysis.vad), &asr_cfg.zh_vocabulary])
-        };
+        let mut parts = vec![asr_toml, t(&c.analysis.vad)];
+        if !asr_cfg.zh_vocabulary.is_empty() {
+            parts.push(asr_cfg.zh_vocabulary.clone());
+        }
+        // likewise datasets batched before speaker separation, while its settings are default
+        if c.diarize != DiarizeConfig::default() {
+            parts.push(t(&c.diarize));
+        }
+        let asr = h(&parts.iter().map(String::as_str).collect::<Vec<_>>());
         let all = h(&[&asr, &t(&c.analysis), &t(&c.score), &self.rules_text]);
         (all, asr)
     }

@@ -14,6 +14,7 @@ pub mod batch;
 pub mod call;
 pub mod cli;
 pub mod config;
+pub mod diarize;
 pub mod models;
 pub mod pipeline;
 pub mod report;

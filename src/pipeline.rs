@@ -1,5 +1,6 @@
 //! One call from file to scored result, through every stage in order:
-//! decode → levels → resample → analyse → transcribe → rules → redact → score.
+//! decode → levels → resample → (mono: separate the voices) → transcribe → (mono: which voice
+//! is the agent) → analyse → rules → redact → score.
 //! [`Pipeline::build`] loads what a run needs once (settings, Whisper model); [`Pipeline::run`]
 //! takes one call through it. `callqa check` prints the result; the batch stores it.
 
@@ -10,8 +11,9 @@ use serde::Serialize;
 use crate::analysis::{self, Acoustics};
 use crate::asr::{AsrError, Transcriber, Transcript};
 use crate::audio::{self, AudioError, SourceInfo};
-use crate::call::{CallFacts, CallInput};
+use crate::call::{CallFacts, CallInput, RoleSource, Separation};
 use crate::config::{Config, Settings};
+use crate::diarize::{self, Diarizer, EncoderError};
 use crate::rules::{self, Finding, RuleSet};
 use crate::score::CallScore;
 
@@ -62,25 +64,44 @@ pub enum PipelineError {
     },
 }
 
+/// Why a run cannot start: a model that does not load.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Asr(#[from] AsrError),
+    #[error("{0}; or set `enabled = false` under [diarize] to score mono calls as one speaker")]
+    Encoder(#[from] EncoderError),
+}
+
 /// The stages of a run, built once and shared by every call (and thread) of it.
 pub struct Pipeline {
     settings: Settings,
     /// None: acoustic measures and acoustic score items only.
     transcriber: Option<Transcriber>,
+    /// None: separation is off (`[diarize] enabled = false`).
+    diarizer: Option<Diarizer>,
     keep_raw_text: bool,
 }
 
 impl Pipeline {
-    /// `model`: the ggml Whisper model, or None to run without transcription.
+    /// `model`: the ggml Whisper model, or None to run without transcription; `encoder`: the
+    /// speaker encoder, loaded when separation is on.
     pub fn build(
         settings: Settings,
         model: Option<&Path>,
+        encoder: &Path,
         keep_raw_text: bool,
-    ) -> Result<Self, AsrError> {
+    ) -> Result<Self, BuildError> {
         let transcriber = model.map(Transcriber::load).transpose()?;
+        let cfg = &settings.config.diarize;
+        let diarizer = cfg
+            .enabled
+            .then(|| Diarizer::load(encoder, cfg.clone()))
+            .transpose()?;
         Ok(Pipeline {
             settings,
             transcriber,
+            diarizer,
             keep_raw_text,
         })
     }
@@ -106,13 +127,13 @@ impl Pipeline {
         self.keep_raw_text
     }
 
-    /// Decode, resample, analyse and (with a model) transcribe one call, then find, redact
-    /// and score.
+    /// Decode, resample, separate (mono), transcribe (with a model), analyse, then find,
+    /// redact and score.
     pub fn run(&self, call: &CallInput) -> Result<CallResult, PipelineError> {
         let config = &self.settings.config;
-        let facts: CallFacts = call.facts(config.asr.call_defaults());
+        let mut facts: CallFacts = call.facts(config.asr.call_defaults());
         let path = &call.path;
-        let decoded = audio::decode(path)?;
+        let mut decoded = audio::decode(path)?;
         let duration_s = decoded.duration_s();
         let channels = decoded.channels.len();
         if channels > 2 {
@@ -123,39 +144,86 @@ impl Pipeline {
                 channels,
             });
         }
-        if channels > 1 && facts.agent_channel >= channels {
+        if diarize::identical_channels(&decoded.channels) {
+            decoded.channels.truncate(1); // a mono recording saved as stereo
+        } else if channels > 1 && facts.agent_channel >= channels {
             return Err(PipelineError::AgentChannel {
                 path: path.clone(),
                 channel: facts.agent_channel,
                 channels,
             });
         }
-        let levels = analysis::source_levels(&decoded, &config.analysis);
-        let audio = audio::resample(decoded).map_err(|source| PipelineError::Resample {
+        let mut levels = analysis::source_levels(&decoded, &config.analysis);
+        let mut audio = audio::resample(decoded).map_err(|source| PipelineError::Resample {
             path: path.clone(),
             source,
         })?;
-        let mut acoustics = analysis::analyze(&audio, &levels, &facts, &config.analysis);
-        let mut findings = Vec::new();
-        let transcript = match &self.transcriber {
-            Some(t) => {
-                let mut tr = t
-                    .transcribe(&audio, &facts, &config.asr)
+        // Mono: one channel per voice, voice 0 (heard first) as the agent until the words
+        // say otherwise. Peak and clipping stay the mix's.
+        let mut separation = None;
+        if let (1, Some(d)) = (audio.channels.len(), &self.diarizer) {
+            let dz = d.diarize(&audio.channels[0]);
+            if dz.voices == 2 {
+                audio.channels = dz.split(&audio.channels[0], audio.rate);
+                levels = vec![levels[0]; 2];
+                facts.agent_channel = 0;
+                separation = Some(Separation {
+                    voice_similarity: f64::from(dz.voice_similarity),
+                    agent_voice: 0,
+                    role_by: RoleSource::FirstSpeaker,
+                    role_confidence: 0.5,
+                    role_uncertain: true,
+                });
+            }
+        }
+        let mut transcript = match &self.transcriber {
+            Some(t) => Some(
+                t.transcribe(&audio, &facts, &config.asr)
                     .map_err(|source| PipelineError::Transcribe {
                         path: path.clone(),
                         source,
-                    })?;
-                analysis::apply_transcript(&mut acoustics, &tr, &config.analysis);
-                // Rules read the raw digits (to find read-out numbers); outputs get them masked.
-                findings = self.settings.rules.scan(&tr, duration_s);
-                if !self.keep_raw_text {
-                    rules::redact_transcript(&mut tr);
-                    rules::redact_findings(&mut findings);
-                }
-                Some(tr)
-            }
+                    })?,
+            ),
             None => None,
         };
+        if let Some(sep) = &mut separation {
+            let role = match &transcript {
+                Some(tr) => self
+                    .settings
+                    .rules
+                    .agent_voice(tr, duration_s, facts.mono_agent),
+                None => self.settings.rules.agent_voice(
+                    &Transcript::empty(facts.language),
+                    duration_s,
+                    facts.mono_agent,
+                ),
+            };
+            (sep.agent_voice, sep.role_by) = (role.agent_voice, role.by);
+            // close voices may be split wrong: their words may be the other party's
+            let close = sep.voice_similarity >= f64::from(config.diarize.distinct_voice_similarity);
+            sep.role_confidence = role.confidence;
+            sep.role_uncertain = role.uncertain || (close && role.by != RoleSource::Manifest);
+            facts.agent_channel = role.agent_voice;
+            if let (1, Some(tr)) = (role.agent_voice, &mut transcript) {
+                tr.segments
+                    .iter_mut()
+                    .for_each(|s| s.speaker = s.speaker.other());
+            }
+        }
+        let mut acoustics = analysis::analyze(&audio, &levels, &facts, &config.analysis);
+        if let Some(sep) = separation {
+            analysis::set_separation(&mut acoustics, sep, &config.analysis);
+        }
+        let mut findings = Vec::new();
+        if let Some(tr) = &mut transcript {
+            analysis::apply_transcript(&mut acoustics, tr, &config.analysis);
+            // Rules read the raw digits (to find read-out numbers); outputs get them masked.
+            findings = self.settings.rules.scan(tr, duration_s);
+            if !self.keep_raw_text {
+                rules::redact_transcript(tr);
+                rules::redact_findings(&mut findings);
+            }
+        }
         let score = config
             .score
             .score(&acoustics, transcript.as_ref().map(|_| findings.as_slice()));

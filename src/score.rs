@@ -86,6 +86,9 @@ pub enum ItemStatus {
     AutoFail,
     /// Cannot be judged on this call.
     NotApplicable,
+    /// An auto-fail finding on a mono call that may be the customer's words (one voice
+    /// heard, or the agent's voice uncertain): a person decides.
+    Review,
 }
 
 crate::serde_names!(ItemStatus);
@@ -106,6 +109,9 @@ pub struct CallScore {
     pub score: f64,
     pub pass: bool,
     pub auto_fail: bool,
+    /// Something only a person can decide: see the items with status `review`.
+    #[serde(default)]
+    pub needs_review: bool,
     pub items: Vec<ScoreItem>,
 }
 
@@ -187,14 +193,31 @@ impl ScorecardConfig {
     pub fn score(&self, acoustics: &Acoustics, findings: Option<&[Finding]>) -> CallScore {
         let mut items = Vec::new();
         let mut auto_fail = false;
+        let role_uncertain = acoustics.separation.is_some_and(|s| s.role_uncertain);
         match findings {
             Some(findings) => {
-                let mut by_rule: BTreeMap<&str, (usize, Severity)> = BTreeMap::new();
+                // (count, severity, some finding surely the agent's)
+                let mut by_rule: BTreeMap<&str, (usize, Severity, bool)> = BTreeMap::new();
                 for f in findings.iter().filter(|f| f.kind.scored()) {
-                    let e = by_rule.entry(f.rule_id.as_str()).or_insert((0, f.severity));
+                    let e = by_rule
+                        .entry(f.rule_id.as_str())
+                        .or_insert((0, f.severity, false));
                     e.0 += 1;
+                    e.2 |= f.speaker == Speaker::Agent && !role_uncertain;
                 }
-                for (rule, (count, severity)) in by_rule {
+                for (rule, (count, severity, surely_agent)) in by_rule {
+                    if self.auto_fail.iter().any(|r| r == rule) && !surely_agent {
+                        items.push(ScoreItem {
+                            item: rule.into(),
+                            count,
+                            points_lost: 0.0,
+                            status: ItemStatus::Review,
+                            note: "auto-fail rule on a mono call where the words may be the \
+                                   customer's: listen before failing"
+                                .into(),
+                        });
+                        continue;
+                    }
                     if self.auto_fail.iter().any(|r| r == rule) {
                         auto_fail = true;
                         items.push(ScoreItem {
@@ -229,13 +252,20 @@ impl ScorecardConfig {
             .find(|s| s.speaker == Speaker::Agent)
         {
             Some(agent) if acoustics.per_speaker => {
-                let n = acoustics.agent_talk_over_count;
-                items.extend(deducted(
-                    "acoustic.talk_over",
-                    n,
-                    self.talk_over,
-                    "agent interrupted",
-                ));
+                if acoustics.separation.is_some() {
+                    items.push(not_applicable(
+                        "acoustic.talk_over",
+                        "mono recording: overlapping speech is not separated",
+                    ));
+                } else {
+                    let n = acoustics.agent_talk_over_count;
+                    items.extend(deducted(
+                        "acoustic.talk_over",
+                        n,
+                        self.talk_over,
+                        "agent interrupted",
+                    ));
+                }
                 for (flag, ded) in self.agent_flags() {
                     let n = usize::from(agent.flags.contains(&flag));
                     items.extend(deducted(&format!("acoustic.{flag}"), n, ded, "agent"));
@@ -283,6 +313,7 @@ impl ScorecardConfig {
             score,
             pass: !auto_fail && score >= self.pass_mark,
             auto_fail,
+            needs_review: items.iter().any(|i| i.status == ItemStatus::Review),
             items,
         }
     }

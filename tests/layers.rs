@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const STAGES: &[&[&str]] = &[
     &["call", "models"],
     &["audio"],
-    &["asr"],
+    &["asr", "diarize"],
     &["analysis"],
     &["rules"],
     &["score"],

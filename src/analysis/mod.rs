@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::asr::Transcript;
 use crate::audio::{Audio, VadConfig, speech_intervals};
-use crate::call::{CallFacts, Interval, Language, Speaker};
+use crate::call::{CallFacts, Interval, Language, Separation, Speaker};
 pub use rate::{syllable_nuclei, transcript_units};
 
 /// All analysis thresholds (the `[analysis]` table of the config file). Defaults and why: README.
@@ -128,8 +128,11 @@ pub struct TalkOver {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Acoustics {
     pub duration_s: f64,
-    /// False on mono: one channel holds both parties, so per-speaker measures are not available.
+    /// False on mono calls whose voices were not separated: one channel holds both parties.
     pub per_speaker: bool,
+    /// A mono call whose two voices were separated: how, and which is the agent.
+    #[serde(default)]
+    pub separation: Option<Separation>,
     pub speakers: Vec<SpeakerMeasures>,
     pub dead_air: Vec<Interval>,
     pub dead_air_s: f64,
@@ -217,6 +220,7 @@ pub fn analyze(
     let mut acoustics = Acoustics {
         duration_s,
         per_speaker: stereo,
+        separation: None,
         speakers,
         dead_air: Vec::new(),
         dead_air_s: 0.0,
@@ -245,7 +249,8 @@ fn judge_intervals(a: &mut Acoustics, cfg: &AnalysisConfig) {
         .into_iter()
         .filter(|g| g.len() >= cfg.dead_air_s)
         .collect();
-    let talk_over = if stereo {
+    // separated voices never overlap: each moment went to one of them
+    let talk_over = if stereo && a.separation.is_none() {
         talk_overs(speakers, cfg.talk_over_s)
     } else {
         Vec::new()
@@ -263,6 +268,13 @@ fn judge_intervals(a: &mut Acoustics, cfg: &AnalysisConfig) {
     a.customer_talk_over_count = count(Speaker::Customer);
     a.talk_over = talk_over;
     a.agent_first_response_s = agent_first_response_s;
+}
+
+/// Mark a call's two channels as the separated voices of a mono recording (they never overlap,
+/// so talk-over is not judged).
+pub fn set_separation(acoustics: &mut Acoustics, separation: Separation, cfg: &AnalysisConfig) {
+    acoustics.separation = Some(separation);
+    judge_intervals(acoustics, cfg);
 }
 
 /// Re-apply the thresholds of `cfg` to stored measures (a rescore): dead air, talk-over and

@@ -52,6 +52,18 @@ pub struct Transcript {
     pub transcribed_s: f64,
 }
 
+impl Transcript {
+    /// No speech heard (a call run without transcription).
+    pub fn empty(language: Language) -> Self {
+        Transcript {
+            model: String::new(),
+            language,
+            segments: Vec::new(),
+            transcribed_s: 0.0,
+        }
+    }
+}
+
 /// Transcription settings (the `[asr]` table of the config file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -155,6 +167,7 @@ impl AsrConfig {
         CallFacts {
             agent_channel: self.agent_channel,
             language: self.language,
+            mono_agent: None,
         }
     }
 }

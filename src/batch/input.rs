@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 
 use super::BatchError;
-use crate::call::{CallInput, Language};
+use crate::call::{CallInput, Language, MonoAgent};
 
 const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac"];
 
 /// The manifest's columns; every one but `path` optional. Any other column is an error: a
 /// misspelt `agent_chanel` would otherwise be ignored and every call scored on the wrong channel.
-const MANIFEST_COLUMNS: [&str; 7] = [
+const MANIFEST_COLUMNS: [&str; 8] = [
     "path",
     "call_id",
     "agent_id",
@@ -21,6 +21,7 @@ const MANIFEST_COLUMNS: [&str; 7] = [
     "started_at",
     "agent_channel",
     "language",
+    "mono_agent",
 ];
 
 /// The calls a batch will process, and what the listing found wrong without failing a call
@@ -325,6 +326,16 @@ fn read_manifest(manifest: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInp
             problems.push(e);
             None
         });
+        let mono_agent = match cell("mono_agent") {
+            "" => None,
+            v => v.to_ascii_lowercase().parse::<MonoAgent>().map_or_else(
+                |e| {
+                    problems.push(format!("mono_agent {e}"));
+                    None
+                },
+                Some,
+            ),
+        };
         let started_at = given("started_at").filter(|v| match check_started_at(v) {
             Ok(()) => true,
             Err(e) => {
@@ -346,6 +357,7 @@ fn read_manifest(manifest: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInp
             started_at: started_at.or(named.started_at),
             agent_channel,
             language,
+            mono_agent,
             problem: problem.or(named.problem),
             path,
         });

@@ -233,12 +233,15 @@ fn process(call: &CallInput, hash: &str, pipeline: &Pipeline, run: &RunInfo) -> 
 /// What the call's result depends on besides the configuration: the file's bytes and the
 /// manifest's per-call agent channel and language.
 fn input_key(content_hash: &str, call: &CallInput) -> String {
-    if call.agent_channel.is_none() && call.language.is_none() {
+    if call.agent_channel.is_none() && call.language.is_none() && call.mono_agent.is_none() {
         return content_hash.to_string();
     }
     // the manifest's text, as it was hashed when the language was a string
     let language = call.language.map(|l| l.to_string());
-    let extra = format!("{content_hash}/{:?}/{language:?}", call.agent_channel);
+    let mut extra = format!("{content_hash}/{:?}/{language:?}", call.agent_channel);
+    if let Some(m) = call.mono_agent {
+        extra += &format!("/{m}");
+    }
     blake3::hash(extra.as_bytes()).to_hex()[..32].to_string()
 }
 

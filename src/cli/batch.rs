@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{Outcome, model_path};
+use super::{Outcome, encoder_path, model_path};
 use crate::batch::{self, BatchOptions, BatchSummary, Progress};
 use crate::call::Language;
 use crate::config::Settings;
@@ -85,7 +85,12 @@ pub fn run(args: Args) -> Outcome {
         settings.refuse_placeholders(&languages)?;
     }
     let model = (!args.no_asr).then(|| model_path(args.model));
-    let pipeline = Pipeline::build(settings, model.as_deref(), args.keep_raw_text)?;
+    let pipeline = Pipeline::build(
+        settings,
+        model.as_deref(),
+        &encoder_path(),
+        args.keep_raw_text,
+    )?;
     let opts = BatchOptions {
         jobs,
         force: args.force,

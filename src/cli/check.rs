@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{Outcome, model_path};
+use super::{Outcome, encoder_path, model_path};
 use crate::call::{CallInput, Language};
 use crate::config::{Config, Settings};
 use crate::pipeline::Pipeline;
@@ -66,7 +66,12 @@ pub fn run(args: Args) -> Outcome {
         settings.refuse_placeholders(&[settings.config.asr.language])?;
     }
     let model = (!args.no_asr).then(|| model_path(args.model));
-    let pipeline = Pipeline::build(settings, model.as_deref(), args.keep_raw_text)?;
+    let pipeline = Pipeline::build(
+        settings,
+        model.as_deref(),
+        &encoder_path(),
+        args.keep_raw_text,
+    )?;
     let result = pipeline.run(&CallInput::from_path(&args.file))?;
     if args.json {
         println!("{}", serde_json::to_string(&result)?);

@@ -87,6 +87,16 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Where `make models` puts the speaker encoder (mono calls' speaker separation).
+pub const DEFAULT_ENCODER: &str = "models/voice-encoder.safetensors";
+
+/// $CALLQA_ENCODER, else where `make models` puts it.
+fn encoder_path() -> PathBuf {
+    std::env::var_os("CALLQA_ENCODER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_ENCODER))
+}
+
 /// `--model`, else $CALLQA_MODEL, else where `make models` puts it.
 fn model_path(arg: Option<PathBuf>) -> PathBuf {
     arg.or_else(|| std::env::var_os("CALLQA_MODEL").map(PathBuf::from))

@@ -69,7 +69,31 @@ pub fn render_check(r: &CallResult) -> String {
             spans(a.holds.iter().map(|i| (i.start, i.end)).collect())
         );
     }
-    if a.per_speaker {
+    if let Some(sep) = &a.separation {
+        s += &format!(
+            "  mono recording, two voices separated (similarity {:.2}): agent = the voice heard {} \
+             (by {}, confidence {:.2}{})\n",
+            sep.voice_similarity,
+            if sep.agent_voice == 0 {
+                "first"
+            } else {
+                "second"
+            },
+            sep.role_by,
+            sep.role_confidence,
+            if sep.role_uncertain {
+                ", UNCERTAIN: auto-fail rules go to review"
+            } else {
+                ""
+            }
+        );
+    }
+    if a.separation.is_some() {
+        s += &format!(
+            "  talk-over not judged (separated voices never overlap); agent first response {}\n",
+            opt(a.agent_first_response_s, "s")
+        );
+    } else if a.per_speaker {
         s += &format!(
             "  talk-over: agent {}, customer {}{}{}; agent first response {}\n",
             a.agent_talk_over_count,
@@ -128,6 +152,8 @@ pub fn render_check(r: &CallResult) -> String {
         sc.score,
         if sc.auto_fail {
             "FAIL (auto-fail)"
+        } else if sc.needs_review {
+            "NEEDS REVIEW"
         } else if sc.pass {
             "pass"
         } else {
@@ -142,6 +168,7 @@ pub fn render_check(r: &CallResult) -> String {
             ),
             ItemStatus::AutoFail => format!("  FAIL  {} ×{} ({})\n", i.item, i.count, i.note),
             ItemStatus::NotApplicable => format!("  n/a   {} ({})\n", i.item, i.note),
+            ItemStatus::Review => format!("  REVIEW {} ×{} ({})\n", i.item, i.count, i.note),
         };
     }
     s

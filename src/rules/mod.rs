@@ -7,6 +7,7 @@ mod matcher;
 mod normalise;
 mod pii;
 mod redact;
+mod roles;
 mod scan;
 mod spec;
 
@@ -17,6 +18,7 @@ use matcher::{Pattern, Spelling};
 pub use normalise::{Normalised, normalise};
 pub use pii::{PiiKind, Readback};
 pub use redact::{redact, redact_findings, redact_transcript};
+pub use roles::Role;
 
 /// The rule set shipped with callqa (Mandarin and English); `callqa rules default` prints it.
 pub const DEFAULT_RULES: &str = include_str!("default.toml");

@@ -64,7 +64,7 @@ impl Window {
         (first, last.map(|l| (duration - l).max(0.0)))
     }
 
-    fn contains(&self, s: &Segment, duration: f64) -> bool {
+    pub(super) fn contains(&self, s: &Segment, duration: f64) -> bool {
         let (first, last) = self.limits(duration);
         first.is_none_or(|f| s.start < f) && last.is_none_or(|l| s.end > l)
     }
@@ -81,7 +81,7 @@ impl Window {
 
 /// One speaker's segments as one normalised character stream, so that phrases and numbers
 /// split across segment boundaries are still found; each character knows its segment.
-struct Stream<'a> {
+pub(super) struct Stream<'a> {
     segs: Vec<&'a Segment>,
     chars: Vec<char>,
     seg_of: Vec<usize>,
@@ -91,7 +91,7 @@ struct Stream<'a> {
 }
 
 impl<'a> Stream<'a> {
-    fn new(segs: &[&'a Segment]) -> Self {
+    pub(super) fn new(segs: &[&'a Segment]) -> Self {
         let mut s = Stream {
             segs: segs.to_vec(),
             chars: Vec::new(),
@@ -176,7 +176,7 @@ impl Rule {
         }
     }
 
-    fn group_hits(&self, g: &Group, stream: &Stream) -> Vec<(Hit, MatchMode)> {
+    pub(super) fn group_hits(&self, g: &Group, stream: &Stream) -> Vec<(Hit, MatchMode)> {
         let mut hits = Vec::new();
         for m in &g.matchers {
             match m {

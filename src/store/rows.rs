@@ -88,6 +88,15 @@ pub struct CallRow {
     /// Comma-separated acoustic flags of the agent (or the mixed channel on mono).
     pub agent_flags: Option<String>,
     pub transcribed_s: Option<f64>,
+    /// A mono call whose two voices were separated (false: stereo, or one voice).
+    pub diarized: Option<bool>,
+    /// Separated calls: how alike the two voices are (cosine of speaker embeddings).
+    pub voice_similarity: Option<f64>,
+    /// Separated calls: how sure the agent's voice is (0.5 a guess … 1.0).
+    pub role_confidence: Option<f64>,
+    pub role_uncertain: Option<bool>,
+    /// An auto-fail finding waits for a person (uncertain agent voice) instead of failing.
+    pub needs_review: Option<bool>,
     pub model_id: String,
     pub rules_version: String,
     pub config_hash: String,
@@ -168,7 +177,7 @@ table! { CallRow, calls_frame, calls_from_frame, [
     dead_air_s, dead_air_count, hold_s, hold_count, agent_talk_over_count, customer_talk_over_count,
     agent_first_response_s, agent_rate_per_min, agent_syllables_per_min, agent_loudness_lufs,
     customer_loudness_lufs, agent_peak_dbfs, agent_clipped_share, agent_flags, transcribed_s,
-    model_id, rules_version, config_hash, asr_config_hash, run_id, processed_at,
+    diarized, voice_similarity, role_confidence, role_uncertain, needs_review, model_id, rules_version, config_hash, asr_config_hash, run_id, processed_at,
     acoustics_json,
 ]; call_date }
 
@@ -321,6 +330,11 @@ pub fn fill_acoustics(call: &mut CallRow, a: &Acoustics) {
             .collect::<Vec<_>>()
             .join(",")
     });
+    let sep = a.separation.as_ref();
+    call.diarized = Some(sep.is_some());
+    call.voice_similarity = sep.map(|s| s.voice_similarity);
+    call.role_confidence = sep.map(|s| s.role_confidence);
+    call.role_uncertain = sep.map(|s| s.role_uncertain);
     call.acoustics_json = Some(serde_json::to_string(a).expect("acoustics serialise"));
 }
 
@@ -342,6 +356,7 @@ pub fn set_score(call: &mut CallRow, s: &CallScore) {
     call.score = Some(s.score);
     call.pass = Some(s.pass);
     call.auto_fail = Some(s.auto_fail);
+    call.needs_review = Some(s.needs_review);
     call.score_items = Some(serde_json::to_string(&s.items).expect("items serialise"));
 }
 

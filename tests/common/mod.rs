@@ -77,6 +77,13 @@ pub fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// The speaker encoder (made by `make models`).
+pub fn encoder_path() -> PathBuf {
+    let p = repo("models/voice-encoder.safetensors");
+    assert!(p.is_file(), "{} missing: run `make models`", p.display());
+    p
+}
+
 /// The Whisper model the tests use: $CALLQA_MODEL or models/ggml-base.bin (made by `make models`).
 pub fn model_path() -> PathBuf {
     let p = std::env::var_os("CALLQA_MODEL")
