@@ -9,7 +9,7 @@ BUILD_PKGS := cmake clang libclang-dev pkg-config
 # Media tools: only for regenerating fixtures and for the ffmpeg baseline in `make bench`.
 MEDIA_PKGS := sox ffmpeg espeak-ng
 
-.PHONY: help setup setup-media apt-pkgs build test test-deps demo eval bench models datasets zh-calls fixtures clean
+.PHONY: help setup setup-media apt-pkgs build test test-deps demo eval eval-mono bench models datasets zh-calls fixtures clean
 
 help:
 	@echo "make demo      build and run callqa on the bundled recordings"
@@ -73,6 +73,22 @@ eval: build datasets zh-calls models
 	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset \
 	  --zh-truth $(ZH_CALLS)/truth --zh-out target/eval-zh-calls \
 	  --real target/eval-thchs30 --real-dir datasets/zh-thchs30 --report datasets/eval-results.md
+	$(MAKE) --no-print-directory eval-mono
+
+# Mono recordings: the first 40 Mandarin service calls with their channels summed to one, batched
+# (speaker separation) and compared with their labels and the stereo batch above.
+ZH_MONO := target/zh-mono
+MONO_CALLS := 40
+eval-mono: build zh-calls models
+	@mkdir -p $(ZH_MONO)/audio
+	head -1 $(ZH_CALLS)/manifest.csv > $(ZH_MONO)/manifest.csv
+	tail -n +2 $(ZH_CALLS)/manifest.csv | head -$(MONO_CALLS) | while IFS=, read -r p id agent team at ch lang; do \
+	  sox $(ZH_CALLS)/$$p $(ZH_MONO)/audio/$$id.wav remix 1,2 && \
+	  echo "audio/$$id.wav,$$id,$$agent,$$team,$$at,,$$lang" >> $(ZH_MONO)/manifest.csv; done
+	./target/release/callqa batch $(ZH_MONO)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-mono
+	$(CARGO) run --release --locked -q --example diarize_eval -- --manifest $(ZH_CALLS)/manifest.csv \
+	  --truth $(ZH_CALLS)/truth --limit $(MONO_CALLS) --mono-out target/eval-zh-mono \
+	  --stereo-out target/eval-zh-calls --report datasets/eval-mono.md
 
 # faster-whisper (PyPI) is the end-to-end baseline, run on the same CT2 weights as our model.
 FASTER_WHISPER := faster-whisper==1.2.1
@@ -82,6 +98,7 @@ bench: setup setup-media models datasets
 	$(CARGO) bench --locked --bench analysis
 	$(CARGO) bench --locked --bench rules_store
 	$(CARGO) bench --locked --bench asr
+	$(CARGO) bench --locked --bench diarize
 	$(CARGO) bench --locked --bench end_to_end
 
 # The THCHS-30 clips are committed (refreshed from ../shared when it is there); the synthetic

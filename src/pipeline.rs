@@ -164,7 +164,8 @@ impl Pipeline {
         if let (1, Some(d)) = (audio.channels.len(), &self.diarizer) {
             let dz = d.diarize(&audio.channels[0]);
             if dz.voices == 2 {
-                audio.channels = dz.split(&audio.channels[0], audio.rate);
+                let mono = audio.channels.remove(0);
+                audio.channels = dz.split(mono, audio.rate);
                 levels = vec![levels[0]; 2];
                 facts.agent_channel = 0;
                 separation = Some(Separation {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use callqa::batch;
-use callqa::call::{Language, UNKNOWN};
+use callqa::call::{Language, MonoAgent, UNKNOWN};
 use regex::Regex;
 
 fn touch(dir: &Path, rel: &str, bytes: &[u8]) {
@@ -104,6 +104,18 @@ fn a_manifest_gives_ids_and_settings_and_reports_bad_rows_by_line() {
             "{p}"
         );
     }
+    // which voice of a mono recording is the agent: first or second, any case
+    std::fs::write(
+        &m,
+        "path,mono_agent\naudio/1.wav,Second\naudio/2.wav,first\naudio/1.wav,third\n",
+    )
+    .unwrap();
+    let calls = batch::list_calls(&m, None).unwrap().calls;
+    assert_eq!(calls[0].mono_agent, Some(MonoAgent::Second));
+    assert_eq!(calls[1].mono_agent, Some(MonoAgent::First));
+    let p = calls[2].problem.as_deref().unwrap_or_default();
+    assert!(p.contains("mono_agent") && p.contains("\"third\""), "{p}");
+
     // an unknown column is the whole manifest's error: nothing would be read as meant
     std::fs::write(&m, "path,agent_chanel\naudio/1.wav,1\n").unwrap();
     let e = batch::list_calls(&m, None).unwrap_err().to_string();

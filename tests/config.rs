@@ -98,3 +98,29 @@ fn scorecard_typos_and_non_numbers_are_errors() {
         .unwrap();
     settings("[score.rules.\"zh.forbidden.blaming\"]\npoints = 5.0\ncap = 5.0\n").unwrap();
 }
+
+/// Speaker separation settings out of range are refused before any call.
+#[test]
+fn diarize_settings_out_of_range_are_errors() {
+    let settings = |toml: &str| {
+        callqa::config::Settings::with_rules(callqa::config::Config::parse(toml).unwrap(), None)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    for bad in [
+        "hop_s = 0.0",
+        "hop_s = nan",
+        "min_voice_share = 0.7",
+        "min_turn_s = -1.0",
+        "distinct_voice_similarity = 0.99",
+        "same_voice_similarity = 2.0",
+    ] {
+        let err = settings(&format!("[diarize]\n{bad}\n")).unwrap_err();
+        assert!(err.contains("[diarize]"), "{bad}: {err}");
+    }
+    settings("[diarize]\nenabled = false\nhop_s = 0.8\n").unwrap();
+    assert!(
+        Config::parse("[diarize]\nhop = 0.8\n").is_err(),
+        "unknown key"
+    );
+}

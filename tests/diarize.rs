@@ -116,6 +116,21 @@ fn two_voices_separate_and_one_voice_stays_one() {
     let right = frames_right(&call.channels, &both);
     assert!(right >= 0.9, "{:.1}% of speech frames right", 100.0 * right);
     assert_eq!(both.turns[0].voice, 0, "voice 0 is heard first");
+    // one channel per voice: each sample of a turn on its voice's channel, silence elsewhere
+    let chans = both.split(mono.clone(), 16_000);
+    assert_eq!(chans.len(), 2);
+    let mut owner = vec![None; mono.len()];
+    for t in &both.turns {
+        let (a, b) = (
+            (t.start * 16e3) as usize,
+            ((t.end * 16e3) as usize).min(mono.len()),
+        );
+        owner[a..b].iter_mut().for_each(|o| *o = Some(t.voice));
+    }
+    for (i, o) in owner.iter().enumerate() {
+        let want = |v: usize| if *o == Some(v) { mono[i] } else { 0.0 };
+        assert_eq!((chans[0][i], chans[1][i]), (want(0), want(1)), "sample {i}");
+    }
 
     // the agent's channel alone, and a real one-voice recording: one voice
     for (what, x) in [

@@ -50,6 +50,34 @@ impl Default for DiarizeConfig {
     }
 }
 
+impl DiarizeConfig {
+    /// Steps and shares in their ranges, similarities in [-1, 1] and in order.
+    pub fn validate(&self) -> Result<(), String> {
+        let c = self;
+        let bad = |k: &str, v: f64, want: &str| Err(format!("[diarize] {k} = {v}: {want}"));
+        if !(c.hop_s > 0.0 && c.hop_s <= 1.6) {
+            return bad("hop_s", c.hop_s, "must be in (0, 1.6] (windows are 1.6 s)");
+        }
+        if !(0.0..0.5).contains(&c.min_voice_share) {
+            return bad("min_voice_share", c.min_voice_share, "must be in [0, 0.5)");
+        }
+        if !(c.min_turn_s >= 0.0 && c.min_turn_s.is_finite()) {
+            return bad("min_turn_s", c.min_turn_s, "must be a number ≥ 0");
+        }
+        let (lo, hi) = (
+            f64::from(c.distinct_voice_similarity),
+            f64::from(c.same_voice_similarity),
+        );
+        if !((-1.0..=1.0).contains(&lo) && (-1.0..=1.0).contains(&hi) && lo <= hi) {
+            return Err(format!(
+                "[diarize] distinct_voice_similarity = {lo}, same_voice_similarity = {hi}: \
+                 similarities in [-1, 1], the first not above the second"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One stretch of one voice's speech.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
@@ -83,13 +111,30 @@ impl Diarization {
     }
 
     /// One channel per voice: the call's samples inside that voice's turns, silence elsewhere.
-    pub fn split(&self, samples: &[f32], rate: u32) -> Vec<Vec<f32>> {
-        let mut out = vec![vec![0f32; samples.len()]; self.voices.max(1)];
+    /// Takes the call's channel and reuses it as the first voice's, so that a long call's
+    /// audio is held twice, not three times.
+    pub fn split(&self, mut samples: Vec<f32>, rate: u32) -> Vec<Vec<f32>> {
+        let n = samples.len();
+        let span = |t: &Turn| {
+            let at = |s: f64| ((s * f64::from(rate)) as usize).min(n);
+            (at(t.start), at(t.end).max(at(t.start)))
+        };
+        let mut others: Vec<Vec<f32>> = (1..self.voices.max(1)).map(|_| vec![0f32; n]).collect();
+        // turns are in time order and never overlap: zero what lies between voice 0's turns
+        let mut kept_to = 0;
         for t in &self.turns {
-            let a = ((t.start * f64::from(rate)) as usize).min(samples.len());
-            let b = ((t.end * f64::from(rate)) as usize).min(samples.len());
-            out[t.voice][a..b].copy_from_slice(&samples[a..b]);
+            let (a, b) = span(t);
+            match t.voice {
+                0 => {
+                    samples[kept_to.min(a)..a].fill(0.0);
+                    kept_to = kept_to.max(b);
+                }
+                v => others[v - 1][a..b].copy_from_slice(&samples[a..b]),
+            }
         }
+        samples[kept_to..].fill(0.0);
+        let mut out = vec![samples];
+        out.append(&mut others);
         out
     }
 }
