@@ -54,6 +54,9 @@ const GREETINGS: &[(&str, bool)] = &[
     ("下午好欢迎致电蓝河银行,公好七八字五腰,请问有什么可以帮您。", true),
     ("您好,南赔银行客户服务热线,118号作息为您服务。", true),
     ("您好,这里是蓝河银行客服中心。我是十二号换物员,请问有什么可以帮您。", true),
+    // every digit of the 工号 heard as a same-sounding word (幺九七幺七 → 要久期要期, on a mono mix)
+    ("您好,南河银行,公后要久期要期,很高兴为您服务。", true),
+    ("您好,蓝河银行,工号是灵久思巴。", true),
     // one digit of the 工号 misheard as a word (四 → 服)
     ("您好,南非银行,我是客服专员,公号四服三八五,请问您要资刑审问。", true),
     // both syllables of the name near ones (same initial or same final): 来个 for 蓝河
@@ -73,6 +76,8 @@ const GREETINGS: &[(&str, bool)] = &[
     ("您好,工号3021,我这边查到您的银行卡号。", false),
     ("蓝河银行，工号3021。", false),
     ("您好，蓝河银行，工号是多少来着。", false),
+    // three digit-sounding syllables are a word, not a number (一起吧)
+    ("您好,蓝河银行,工作一起吧,很高兴为您服务。", false),
     // …but a 工号 with one digit left is no number (四三四幺 heard as 父三次邀)
     ("您好,我是蓝河银行客服,功耗是父三次邀请讲。", false),
 ];

@@ -31,8 +31,11 @@ pub struct DiarizeConfig {
     pub distinct_voice_similarity: f32,
     /// … more similar than this, one voice; in between, two if they take turns.
     pub same_voice_similarity: f32,
-    /// A voice with less than this share of the speech is no second voice.
+    /// A voice with less than this share of the speech is no second voice…
     pub min_voice_share: f64,
+    /// … nor one with less speech than this (s): a few seconds of one speaker split in two by
+    /// chance look like two voices.
+    pub min_voice_s: f64,
     /// Turns shorter than this join the voice around them.
     pub min_turn_s: f64,
 }
@@ -45,6 +48,7 @@ impl Default for DiarizeConfig {
             distinct_voice_similarity: 0.80,
             same_voice_similarity: 0.95,
             min_voice_share: 0.03,
+            min_voice_s: 3.0,
             min_turn_s: 0.3,
         }
     }
@@ -61,8 +65,10 @@ impl DiarizeConfig {
         if !(0.0..0.5).contains(&c.min_voice_share) {
             return bad("min_voice_share", c.min_voice_share, "must be in [0, 0.5)");
         }
-        if !(c.min_turn_s >= 0.0 && c.min_turn_s.is_finite()) {
-            return bad("min_turn_s", c.min_turn_s, "must be a number ≥ 0");
+        for (k, v) in [("min_turn_s", c.min_turn_s), ("min_voice_s", c.min_voice_s)] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return bad(k, v, "must be a number ≥ 0");
+            }
         }
         let (lo, hi) = (
             f64::from(c.distinct_voice_similarity),
@@ -201,24 +207,27 @@ impl Diarizer {
             .collect();
         let weights: Vec<f64> = windows.iter().map(|w| (w.2 - w.1) as f64).collect();
         let (centroids, similarity) = two_voices(&embeddings, &weights, self.cfg.min_voice_share);
-        let total: f64 = weights.iter().sum();
         // per frame of each region: Σ over covering windows of (sim to voice 1 − sim to voice 0)
         let mut margins: Vec<Vec<f32>> = spans.iter().map(|(_, m)| vec![0.0; m.len()]).collect();
-        let mut assigned = [0.0f64; 2];
         if let Some([c0, c1]) = &centroids {
             for (w, e) in windows.iter().zip(&embeddings) {
                 let m = cosine(e, c1) - cosine(e, c0);
                 margins[w.0][w.1..w.2].iter_mut().for_each(|x| *x += m);
-                assigned[usize::from(m > 0.0)] += (w.2 - w.1) as f64;
             }
         }
+        // speech frames (10 ms) each voice would get
+        let mut assigned = [0.0f64; 2];
+        for &x in margins.iter().flatten().filter(|x| **x != 0.0) {
+            assigned[usize::from(x > 0.0)] += 1.0;
+        }
+        let total = assigned[0] + assigned[1];
         // Telephone-band voices of one speaker can be as alike as 0.95, two speakers' as
         // 0.90: between the two thresholds, two voices only if they also take turns — each
         // speech region nearly all one voice, as when one voice is not split at random.
         let two = centroids.is_some()
-            && assigned
-                .iter()
-                .all(|&a| a >= self.cfg.min_voice_share * total)
+            && assigned.iter().all(|&a| {
+                a >= self.cfg.min_voice_share * total && a >= self.cfg.min_voice_s * 100.0
+            })
             && (similarity < self.cfg.distinct_voice_similarity
                 || (similarity < self.cfg.same_voice_similarity && takes_turns(&margins)));
         let mut turns = Vec::new();

@@ -129,13 +129,44 @@ impl Pattern {
 pub struct Spelling {
     by_sound: HashMap<String, char>,
     own: HashSet<char>,
+    /// The pattern looks for digits: a run of characters read as digits becomes digits.
+    digits: bool,
 }
+
+/// A syllable (toneless, as said) that is a digit's reading: Whisper writes a spoken number it
+/// does not recognise as one with same-sounding characters (幺九七幺七 → 要久期要期).
+fn digit_of_sound(c: char) -> Option<char> {
+    if c.is_ascii_digit() {
+        return Some(c);
+    }
+    let p = c.to_pinyin()?;
+    Some(match p.plain() {
+        "ling" | "dong" => '0',
+        "yi" | "yao" => '1',
+        "er" | "liang" => '2',
+        "san" => '3',
+        "si" => '4',
+        "wu" => '5',
+        "liu" => '6',
+        "qi" => '7',
+        "ba" => '8',
+        "jiu" => '9',
+        _ => return None,
+    })
+}
+
+/// Shortest run of digit-sounding characters read as a number: four, since a 工号 has four or
+/// more digits while everyday words rarely chain that many (一起吧 is three).
+const DIGIT_RUN: usize = 4;
 
 impl Spelling {
     /// From the Chinese characters of a regex's source (all their readings). A sound two of
     /// them share keeps the first.
     pub fn of_pattern(source: &str) -> Self {
-        let mut sp = Spelling::default();
+        let mut sp = Spelling {
+            digits: source.contains("0-9"),
+            ..Spelling::default()
+        };
         for c in source.chars().filter(|c| is_cjk(*c)) {
             if sp.own.insert(c) {
                 for s in sounds(c) {
@@ -149,7 +180,8 @@ impl Spelling {
     /// `text` with every character that is not the pattern's own but sounds like one of them
     /// (by its everyday reading, `heard`) replaced by it. Same length, so positions hold.
     pub fn respell(&self, text: &[char], heard: &[HashSet<String>]) -> Vec<char> {
-        text.iter()
+        let mut out: Vec<char> = text
+            .iter()
             .enumerate()
             .map(|(i, &c)| {
                 if self.own.contains(&c) || !is_cjk(c) {
@@ -161,7 +193,28 @@ impl Spelling {
                     .copied()
                     .unwrap_or(c)
             })
-            .collect()
+            .collect();
+        if self.digits {
+            let digit = |c: char| {
+                (!self.own.contains(&c))
+                    .then(|| digit_of_sound(c))
+                    .flatten()
+            };
+            let mut i = 0;
+            while i < text.len() {
+                let run = text[i..]
+                    .iter()
+                    .take_while(|&&c| digit(c).is_some())
+                    .count();
+                if run >= DIGIT_RUN {
+                    for k in i..i + run {
+                        out[k] = digit(text[k]).expect("in the run");
+                    }
+                }
+                i += run.max(1);
+            }
+        }
+        out
     }
 }
 
