@@ -33,6 +33,8 @@ pub struct CallStat {
     pub rate_per_min: Option<f64>,
     pub loudness_lufs: Option<f64>,
     pub escalation: Option<bool>,
+    /// An auto-fail finding waits for a person (a mono call whose words may be the customer's).
+    pub needs_review: Option<bool>,
     /// Rule ids of the call's findings (one entry per finding).
     pub findings: Vec<String>,
 }
@@ -57,6 +59,8 @@ pub struct AgentRow {
     pub auto_fail_calls: i64,
     /// Scored calls a customer escalated (an escalation tag fired).
     pub escalated_calls: i64,
+    /// Scored calls whose auto-fail finding waits for a person: their score may yet drop to 0.
+    pub review_calls: i64,
     pub findings_total: i64,
     /// Finding counts by rule id, as a JSON object.
     pub findings_by_rule: String,
@@ -118,6 +122,7 @@ pub fn aggregate(stats: &[CallStat], cfg: &AggregateConfig, by_month: bool) -> V
                     .then(|| ok.iter().filter(|c| c.pass == Some(false)).count() as f64 / n as f64),
                 auto_fail_calls: ok.iter().filter(|c| c.auto_fail == Some(true)).count() as i64,
                 escalated_calls: ok.iter().filter(|c| c.escalation == Some(true)).count() as i64,
+                review_calls: ok.iter().filter(|c| c.needs_review == Some(true)).count() as i64,
                 findings_total: by_rule.values().sum(),
                 findings_by_rule: serde_json::to_string(&by_rule).expect("map serialises"),
                 mean_rate_per_min: opt_mean(|c| c.rate_per_min),

@@ -45,6 +45,7 @@ fn stat(id: &str, agent: &str, date: &str, score: Option<f64>, findings: &[&str]
         rate_per_min: score.map(|_| 200.0),
         loudness_lufs: None,
         escalation: Some(false),
+        needs_review: Some(false),
         findings: findings.iter().map(|f| f.to_string()).collect(),
     }
 }

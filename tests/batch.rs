@@ -866,3 +866,77 @@ fn an_unreadable_part_is_quarantined_and_its_calls_run_again() {
         "{stdout}"
     );
 }
+
+/// The review queue: every auto-failed call, a random share per agent, the same calls for the
+/// same seed, and a page a reviewer can open.
+#[test]
+fn sample_picks_every_auto_fail_and_each_agent_the_same_way_for_a_seed() {
+    let c = clean();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    copy_dir(&c.out, &out);
+    // the English call's dismissive phrase made an auto-fail: a positive to find
+    let config = d.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[score]\nauto_fail = [\"en.forbidden.dismissive\", \"pii.readout\"]\n",
+    )
+    .unwrap();
+    let (code, _, err) = callqa(&[
+        "rescore",
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let failed = str_col(
+        &sql(
+            &out,
+            "SELECT call_id FROM calls WHERE auto_fail ORDER BY call_id",
+        ),
+        "call_id",
+    );
+    assert_eq!(failed, ["en01"]);
+    let run = |seed: &str, queue: &Path| {
+        let (code, stdout, err) = callqa(&[
+            "sample",
+            "--out",
+            out.to_str().unwrap(),
+            "--per-agent",
+            "1",
+            "--seed",
+            seed,
+            "--queue",
+            queue.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(stdout.contains("calls to hear"), "{stdout}");
+        let mut rdr = csv::Reader::from_path(queue).unwrap();
+        rdr.records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_string(), r[1].to_string(), r[6].to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = run("7", &d.path().join("a.csv"));
+    let b = run("7", &d.path().join("b.csv"));
+    assert_eq!(a, b, "same seed, same queue");
+    assert_eq!(
+        std::fs::read(d.path().join("a.html")).unwrap(),
+        std::fs::read(d.path().join("b.html")).unwrap()
+    );
+    assert_eq!(a[0].0, "en01", "auto-fails first: {a:?}");
+    assert!(a[0].2.starts_with("auto_fail"), "{a:?}");
+    for agent in AGENTS {
+        assert!(a.iter().any(|p| p.1 == agent), "{agent} is heard: {a:?}");
+    }
+    let ids: std::collections::BTreeSet<&String> = a.iter().map(|p| &p.0).collect();
+    assert_eq!(ids.len(), a.len(), "a call is queued once");
+    let page = std::fs::read_to_string(d.path().join("a.html")).unwrap();
+    assert!(page.contains("en01") && page.contains("en.forbidden.dismissive"));
+    assert!(!page.contains("<script") && !page.contains("http"));
+}

@@ -231,7 +231,8 @@ fn identical_stereo_channels_are_a_mono_recording() {
 /// auto-fail once the voices are separated; the greeting still finds the agent.
 #[test]
 fn customer_words_on_mono_calls_do_not_fail_the_agent() {
-    let rules = repo("target/test-diarize-rules.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
     std::fs::write(
         &rules,
         callqa::rules::starter_rules("蓝河银行", "Blue River Bank"),

@@ -1,4 +1,4 @@
-//! The commands over a dataset a batch wrote: rescore, aggregate, report, query.
+//! The commands over a dataset a batch wrote: rescore, aggregate, report, sample, query.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +91,61 @@ pub fn report(args: ReportArgs) -> Outcome {
     let rows = report::write_report(&args.out, &filter, &html, &settings.config.aggregate)?;
     print!("{}", report::agent_table(&rows));
     println!("report: {}", html.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SampleArgs {
+    #[arg(long)]
+    out: PathBuf,
+    /// Random calls per agent, besides those picked for a reason.
+    #[arg(long, default_value_t = 2)]
+    per_agent: usize,
+    /// The same seed picks the same calls.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Only calls on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    since: Option<chrono::NaiveDate>,
+    /// Where to write the queue (default: OUT/review-queue.csv, and .html beside it).
+    #[arg(long)]
+    queue: Option<PathBuf>,
+    /// The pass mark comes from the scorecard.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+pub fn sample(args: SampleArgs) -> Outcome {
+    quarantine(&args.out)?;
+    let settings = Settings::load(args.config.as_deref(), None)?;
+    let opts = report::SampleOptions {
+        per_agent: args.per_agent,
+        seed: args.seed,
+        since: args.since.map(|d| d.format("%Y-%m-%d").to_string()),
+        pass_mark: settings.config.score.pass_mark,
+        near_pass: 5.0,
+        low_asr_p: 0.5,
+    };
+    let picks = report::sample(&args.out, &opts)?;
+    let csv = args
+        .queue
+        .unwrap_or_else(|| args.out.join("review-queue.csv"));
+    let html = csv.with_extension("html");
+    store::write_atomic(&csv, report::queue_csv(&picks).as_bytes())?;
+    let title = format!("callqa review queue (seed {})", args.seed);
+    store::write_atomic(&html, report::queue_html(&picks, &title).as_bytes())?;
+    let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in &picks {
+        *by_reason.entry(p.reasons[0].name()).or_default() += 1;
+    }
+    let counts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    println!(
+        "{}: {} calls to hear ({}); {}",
+        csv.display(),
+        picks.len(),
+        counts.join(", "),
+        html.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

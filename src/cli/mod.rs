@@ -55,6 +55,10 @@ pub enum Command {
     Aggregate(dataset::AggregateArgs),
     /// Print the agent table (worst first) and write a self-contained HTML report.
     Report(dataset::ReportArgs),
+    /// Pick the calls a listener should hear (抽检): every auto-failed call and call waiting
+    /// for review, calls near the pass mark, unsure transcripts, and a seeded random share per
+    /// agent; writes a review queue as CSV and HTML.
+    Sample(dataset::SampleArgs),
     /// Run SQL over the dataset (tables: calls, findings, segments, agents) with polars.
     Query(dataset::QueryArgs),
 }
@@ -74,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Rescore(a) => dataset::rescore(a),
         Command::Aggregate(a) => dataset::aggregate(a),
         Command::Report(a) => dataset::report(a),
+        Command::Sample(a) => dataset::sample(a),
         Command::Query(a) => dataset::query(a),
     };
     outcome.unwrap_or_else(fail)

@@ -7,7 +7,7 @@ use super::ReportFilter;
 use super::table::{ci_text, num, percent};
 use crate::aggregate::{AgentRow, CallStat};
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -135,10 +135,12 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
     s += "<p>Dots: each call's score (red under 60); black line: mean; grey bar: 95% confidence \
           interval of the mean. Trend: daily mean score, grey line at 85. Grey rows: too few \
           calls to judge (low evidence). Escalated: calls in which the customer asked for a \
-          supervisor or threatened a complaint or publicity (tag rules; they cost no points).</p>";
+          supervisor or threatened a complaint or publicity (tag rules; they cost no points). To review: \
+          mono calls whose auto-fail finding may be the customer's words, kept at their score \
+          until a person listens.</p>";
     s += "<table><thead><tr><th class=\"l\">agent</th><th class=\"l\">team</th><th>calls</th>\
           <th>errors</th><th>mean</th><th>95% CI</th><th>median</th><th>p10</th><th>fail rate</th>\
-          <th>findings</th><th>escalated</th><th class=\"l\">score distribution</th><th class=\"l\">trend</th></tr></thead><tbody>";
+          <th>findings</th><th>escalated</th><th>to review</th><th class=\"l\">score distribution</th><th class=\"l\">trend</th></tr></thead><tbody>";
     for r in rows {
         let mine: Vec<&&CallStat> = scored
             .iter()
@@ -158,7 +160,7 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
             s,
             "<tr{}><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td>\
              <td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+             <td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
             if r.low_evidence { " class=\"low\"" } else { "" },
             esc(&r.agent_id),
             esc(&r.team),
@@ -176,6 +178,7 @@ td.l,th.l{{text-align:left}}tr.low td{{color:#888}}.bad{{color:#c0392b;font-weig
             percent(r.fail_rate),
             r.findings_total,
             r.escalated_calls,
+            r.review_calls,
             distribution_svg(&scores, r),
             trend_svg(&daily, &dates, &r.agent_id),
         );

@@ -5,6 +5,7 @@
 mod check;
 mod html;
 mod probe;
+mod sample;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub use check::render_check;
 pub use html::html;
 pub use probe::{ProbeReport, render_probe};
+pub use sample::{Pick, Reason, SampleOptions, queue_csv, queue_html, sample};
 pub use table::agent_table;
 
 use crate::aggregate::{AgentRow, AggregateConfig, CallStat, aggregate};

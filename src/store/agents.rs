@@ -30,6 +30,7 @@ pub fn load_stats(out: &Path) -> Result<Vec<CallStat>, StoreError> {
                 rate_per_min: c.agent_rate_per_min,
                 loudness_lufs: c.agent_loudness_lufs,
                 escalation: c.escalation,
+                needs_review: c.needs_review,
             });
         }
     }

@@ -97,7 +97,7 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> 
 
 /// A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first: a
 /// transcript or file name can hold `=HYPERLINK(…)`) gets a leading `'`, as OWASP advises.
-fn spreadsheet_safe(s: &str) -> String {
+pub fn spreadsheet_safe(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

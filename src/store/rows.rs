@@ -193,7 +193,7 @@ table! { SegmentRow, segments_frame, segments_from_frame, [
 
 table! { AgentRow, agents_frame, agents_from_frame, [
     agent_id, team, period, calls, error_calls, mean_score, median_score, p10_score, sd_score,
-    ci95_low, ci95_high, fail_rate, auto_fail_calls, escalated_calls, findings_total,
+    ci95_low, ci95_high, fail_rate, auto_fail_calls, escalated_calls, review_calls, findings_total,
     findings_by_rule, mean_rate_per_min, mean_loudness_lufs, low_evidence, first_call_date,
     last_call_date,
 ] }
