@@ -1,11 +1,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{Outcome, encoder_path, model_path};
+use super::{Outcome, build_pipeline};
 use crate::batch::{self, BatchOptions, BatchSummary, Progress};
 use crate::call::Language;
 use crate::config::Settings;
-use crate::pipeline::Pipeline;
 use crate::report;
 
 #[derive(Debug, clap::Args)]
@@ -84,13 +83,7 @@ pub fn run(args: Args) -> Outcome {
         languages.dedup();
         settings.refuse_placeholders(&languages)?;
     }
-    let model = (!args.no_asr).then(|| model_path(args.model));
-    let pipeline = Pipeline::build(
-        settings,
-        model.as_deref(),
-        &encoder_path(),
-        args.keep_raw_text,
-    )?;
+    let pipeline = build_pipeline(settings, args.model, args.no_asr, args.keep_raw_text)?;
     let opts = BatchOptions {
         jobs,
         force: args.force,

@@ -1,10 +1,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{Outcome, encoder_path, model_path};
+use super::{Outcome, build_pipeline};
 use crate::call::{CallInput, Language};
 use crate::config::{Config, Settings};
-use crate::pipeline::Pipeline;
 use crate::report::render_check;
 
 #[derive(Debug, clap::Args)]
@@ -65,13 +64,7 @@ pub fn run(args: Args) -> Outcome {
     if !(args.no_asr || args.allow_placeholder) {
         settings.refuse_placeholders(&[settings.config.asr.language])?;
     }
-    let model = (!args.no_asr).then(|| model_path(args.model));
-    let pipeline = Pipeline::build(
-        settings,
-        model.as_deref(),
-        &encoder_path(),
-        args.keep_raw_text,
-    )?;
+    let pipeline = build_pipeline(settings, args.model, args.no_asr, args.keep_raw_text)?;
     let result = pipeline.run(&CallInput::from_path(&args.file))?;
     if args.json {
         println!("{}", serde_json::to_string(&result)?);

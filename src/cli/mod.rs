@@ -102,6 +102,18 @@ fn encoder_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_ENCODER))
 }
 
+/// The run's pipeline: Whisper from `--model` (none with `--no-asr`), the speaker encoder from
+/// where `make models` puts it.
+fn build_pipeline(
+    settings: crate::config::Settings,
+    model: Option<PathBuf>,
+    no_asr: bool,
+    keep_raw_text: bool,
+) -> Result<crate::pipeline::Pipeline, crate::pipeline::BuildError> {
+    let model = (!no_asr).then(|| model_path(model));
+    crate::pipeline::Pipeline::build(settings, model.as_deref(), &encoder_path(), keep_raw_text)
+}
+
 /// `--model`, else $CALLQA_MODEL, else where `make models` puts it.
 fn model_path(arg: Option<PathBuf>) -> PathBuf {
     arg.or_else(|| std::env::var_os("CALLQA_MODEL").map(PathBuf::from))

@@ -224,12 +224,17 @@ impl Diarizer {
         // Telephone-band voices of one speaker can be as alike as 0.95, two speakers' as
         // 0.90: between the two thresholds, two voices only if they also take turns — each
         // speech region nearly all one voice, as when one voice is not split at random.
+        // Either way each voice must hold the most of at least two speech regions: a party to
+        // a call speaks more than once, while one reader's digits or one odd sentence can look
+        // like another voice.
+        let (purity, regions_of) = turn_taking(&margins);
         let two = centroids.is_some()
             && assigned.iter().all(|&a| {
                 a >= self.cfg.min_voice_share * total && a >= self.cfg.min_voice_s * 100.0
             })
+            && regions_of.iter().all(|&r| r >= MIN_TURNS)
             && (similarity < self.cfg.distinct_voice_similarity
-                || (similarity < self.cfg.same_voice_similarity && takes_turns(&margins)));
+                || (similarity < self.cfg.same_voice_similarity && purity >= TURN_PURITY));
         let mut turns = Vec::new();
         let frame_s = HOP as f64 / f64::from(RATE);
         for ((first, _), (r, m)) in spans.iter().zip(regions.iter().zip(&margins)) {
@@ -279,10 +284,12 @@ impl Diarizer {
 /// Share of speech frames that agree with their region's majority voice, above which two
 /// likely voices are taken as two parties taking turns…
 const TURN_PURITY: f64 = 0.97;
-/// … and each voice has at least this many speech regions of its own.
+/// Speech regions each voice must hold the most of.
 const MIN_TURNS: usize = 2;
 
-fn takes_turns(margins: &[Vec<f32>]) -> bool {
+/// (share of speech frames agreeing with their region's majority voice, regions each voice
+/// holds the majority of)
+fn turn_taking(margins: &[Vec<f32>]) -> (f64, [usize; 2]) {
     let (mut agree, mut all, mut regions) = (0usize, 0usize, [0usize; 2]);
     for m in margins {
         let pos = m.iter().filter(|&&x| x > 0.0).count();
@@ -293,7 +300,7 @@ fn takes_turns(margins: &[Vec<f32>]) -> bool {
             regions[usize::from(pos > neg)] += 1;
         }
     }
-    agree as f64 / all.max(1) as f64 >= TURN_PURITY && regions.iter().all(|&r| r >= MIN_TURNS)
+    (agree as f64 / all.max(1) as f64, regions)
 }
 
 /// The gain that brings the speech's RMS level to TARGET_DBFS.
