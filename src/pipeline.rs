@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use crate::analysis::{self, Acoustics};
 use crate::asr::{AsrError, Transcriber, Transcript};
-use crate::audio::{self, AudioError, SourceInfo};
+use crate::audio::{self, AudioError, DecodedChannel, SourceInfo, TARGET_RATE};
 use crate::call::{CallFacts, CallInput, RoleSource, Separation};
 use crate::config::{Config, Settings};
-use crate::diarize::{self, Diarizer, EncoderError};
+use crate::diarize::{Diarizer, EncoderError};
 use crate::rules::{self, Finding, RuleSet};
 use crate::score::CallScore;
 
@@ -133,9 +133,13 @@ impl Pipeline {
         let config = &self.settings.config;
         let mut facts: CallFacts = call.facts(config.asr.call_defaults());
         let path = &call.path;
-        let mut decoded = audio::decode(path)?;
-        let duration_s = decoded.duration_s();
-        let channels = decoded.channels.len();
+        // Channel 0 first; the other, if any, is decoded when its turn comes.
+        let DecodedChannel {
+            audio: first,
+            identical_channels,
+        } = audio::decode_channel(path, 0)?;
+        let duration_s = first.duration_s();
+        let channels = first.source.channels;
         if channels > 2 {
             // a surround or multi-track file is not one call: its extra channels are not all
             // "the customer"
@@ -144,29 +148,40 @@ impl Pipeline {
                 channels,
             });
         }
-        if diarize::identical_channels(&decoded.channels) {
-            decoded.channels.truncate(1); // a mono recording saved as stereo
-        } else if channels > 1 && facts.agent_channel >= channels {
+        // a mono recording saved as stereo is mono
+        let n_in = if channels == 2 && !identical_channels {
+            2
+        } else {
+            1
+        };
+        if n_in > 1 && facts.agent_channel >= channels {
             return Err(PipelineError::AgentChannel {
                 path: path.clone(),
                 channel: facts.agent_channel,
                 channels,
             });
         }
-        let mut levels = analysis::source_levels(&decoded, &config.analysis);
-        let mut audio = audio::resample(decoded).map_err(|source| PipelineError::Resample {
+        let level_of = |a: &audio::Audio| {
+            analysis::source_levels(a, &config.analysis)
+                .first()
+                .copied()
+                .unwrap_or_default()
+        };
+        let level0 = level_of(&first);
+        let resample_err = |source| PipelineError::Resample {
             path: path.clone(),
             source,
-        })?;
+        };
+        let (rate, source) = (first.rate, first.source);
+        let mut ch0 = first.channels.into_iter().next().unwrap_or_default();
         // Mono: one channel per voice, voice 0 (heard first) as the agent until the words
         // say otherwise. Peak and clipping stay the mix's.
         let mut separation = None;
-        if let (1, Some(d)) = (audio.channels.len(), &self.diarizer) {
-            let dz = d.diarize(&audio.channels[0]);
+        let mut voices = None;
+        if let (1, Some(d)) = (n_in, &self.diarizer) {
+            let mono = audio::resample_channel(&ch0, rate, TARGET_RATE).map_err(resample_err)?;
+            let dz = d.diarize(&mono);
             if dz.voices == 2 {
-                let mono = audio.channels.remove(0);
-                audio.channels = dz.split(mono, audio.rate);
-                levels = vec![levels[0]; 2];
                 facts.agent_channel = 0;
                 separation = Some(Separation {
                     voice_similarity: f64::from(dz.voice_similarity),
@@ -175,18 +190,63 @@ impl Pipeline {
                     role_confidence: 0.5,
                     role_uncertain: true,
                 });
+                voices = Some(dz);
             }
         }
-        let mut transcript = match &self.transcriber {
-            Some(t) => Some(
-                t.transcribe(&audio, &facts, &config.asr)
+        // One channel (or voice) at a time at 16 kHz, transcribed and measured, then freed: a
+        // two-hour stereo call holds one channel, not both at both rates.
+        let n = voices.as_ref().map_or(n_in, |dz| dz.voices);
+        let voice_source = match voices {
+            Some(_) => audio::to_i16(&std::mem::take(&mut ch0)),
+            None => Vec::new(),
+        };
+        let mut transcript = self.transcriber.as_ref().map(|t| t.start(facts.language));
+        let mut measures = Vec::with_capacity(n);
+        for ch in 0..n {
+            let (samples, level) = match &voices {
+                Some(dz) => {
+                    let mut v = audio::resample_i16(&voice_source, rate, TARGET_RATE)
+                        .map_err(resample_err)?;
+                    dz.keep_voice(&mut v, ch, TARGET_RATE);
+                    (v, level0)
+                }
+                None if ch == 0 => (
+                    audio::to_target_rate(std::mem::take(&mut ch0), rate).map_err(resample_err)?,
+                    level0,
+                ),
+                None => {
+                    let mut other = audio::decode_channel(path, ch)?.audio;
+                    let level = level_of(&other);
+                    let samples = other.channels.pop().unwrap_or_default();
+                    drop(other);
+                    (
+                        audio::to_target_rate(samples, rate).map_err(resample_err)?,
+                        level,
+                    )
+                }
+            };
+            let speaker = facts.speaker(n, ch);
+            if let (Some(t), Some(tr)) = (&self.transcriber, &mut transcript) {
+                t.transcribe_channel(&samples, speaker, &config.asr, tr)
                     .map_err(|source| PipelineError::Transcribe {
                         path: path.clone(),
                         source,
-                    })?,
-            ),
-            None => None,
-        };
+                    })?;
+            }
+            let mut m = analysis::measure_channel(
+                &samples,
+                TARGET_RATE,
+                level,
+                facts.language,
+                &config.analysis,
+            );
+            (m.speaker, m.channel) = (speaker, ch);
+            measures.push(m);
+        }
+        drop(ch0);
+        if let Some(tr) = &mut transcript {
+            tr.sort();
+        }
         if let Some(sep) = &mut separation {
             let role = match &transcript {
                 Some(tr) => self
@@ -204,14 +264,18 @@ impl Pipeline {
             let close = sep.voice_similarity >= f64::from(config.diarize.distinct_voice_similarity);
             sep.role_confidence = role.confidence;
             sep.role_uncertain = role.uncertain || (close && role.by != RoleSource::Manifest);
-            facts.agent_channel = role.agent_voice;
-            if let (1, Some(tr)) = (role.agent_voice, &mut transcript) {
-                tr.segments
+            if role.agent_voice == 1 {
+                measures
                     .iter_mut()
-                    .for_each(|s| s.speaker = s.speaker.other());
+                    .for_each(|m| m.speaker = m.speaker.other());
+                if let Some(tr) = &mut transcript {
+                    tr.segments
+                        .iter_mut()
+                        .for_each(|s| s.speaker = s.speaker.other());
+                }
             }
         }
-        let mut acoustics = analysis::analyze(&audio, &levels, &facts, &config.analysis);
+        let mut acoustics = analysis::combine(measures, duration_s, &config.analysis);
         if let Some(sep) = separation {
             analysis::set_separation(&mut acoustics, sep, &config.analysis);
         }
@@ -219,7 +283,7 @@ impl Pipeline {
         if let Some(tr) = &mut transcript {
             analysis::apply_transcript(&mut acoustics, tr, &config.analysis);
             // Rules read the raw digits (to find read-out numbers); outputs get them masked.
-            findings = self.settings.rules.scan(tr, duration_s);
+            findings = self.settings.rules.scan_call(tr, duration_s, &call.meta);
             if !self.keep_raw_text {
                 rules::redact_transcript(tr);
                 rules::redact_findings(&mut findings);
@@ -230,7 +294,7 @@ impl Pipeline {
             .score(&acoustics, transcript.as_ref().map(|_| findings.as_slice()));
         Ok(CallResult {
             path: path.clone(),
-            source: audio.source,
+            source,
             duration_s,
             acoustics,
             transcript,

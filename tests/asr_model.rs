@@ -92,7 +92,7 @@ fn vocabulary_symbols_map_back_to_bytes() {
 
 #[test]
 fn rejects_a_file_that_is_not_a_ct2_model() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     std::fs::write(dir.path().join("model.bin"), b"definitely not a model").unwrap();
     std::fs::write(dir.path().join("vocabulary.txt"), "<|endoftext|>\n").unwrap();
     let err = models::import_ct2(dir.path(), &dir.path().join("out.bin"), Default::default())
@@ -111,7 +111,7 @@ fn converts_the_real_ct2_base_model() {
         "{} missing: run `make models`",
         ct2.display()
     );
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let out = dir.path().join("ggml-base.bin");
     let hp = models::import_ct2(&ct2, &out, models::Weights::F16).unwrap();
     assert_eq!(
@@ -151,7 +151,7 @@ fn q8_0_weights_load_and_transcribe_like_f16() {
     use callqa::audio;
     use callqa::call::CallFacts;
     let ct2 = repo("models/cache/ct2-base");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let out = dir.path().join("ggml-base-q8_0.bin");
     models::import_ct2(&ct2, &out, models::Weights::Q8_0).unwrap();
     let (q8, f16) = (

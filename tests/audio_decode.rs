@@ -151,7 +151,7 @@ fn bad_files_give_typed_errors_naming_the_file() {
 
 #[test]
 fn missing_path_directory_and_not_a_directory() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let missing = dir.path().join("nope.wav");
     assert!(matches!(decode_err(&missing), AudioError::Open { .. }));
     assert!(matches!(
@@ -165,7 +165,7 @@ fn missing_path_directory_and_not_a_directory() {
 #[test]
 fn unreadable_file_is_an_open_error() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     // A symlink loop cannot be opened even by root.
     let loop_path = dir.path().join("loop.wav");
     std::os::unix::fs::symlink(&loop_path, &loop_path).unwrap();
@@ -200,7 +200,7 @@ fn real_mandarin_recordings_decode() {
 #[test]
 fn an_absurd_header_rate_is_an_error_not_an_abort() {
     // 1 Hz or ~4.3 GHz in the header: resampling to 16 kHz would ask for gigabytes
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     for rate in [1u32, 4_294_967_291] {
         let path = dir.path().join(format!("rate_{rate}.wav"));
         common::write_mulaw_wav(&path, rate, 1, 8_000, |i, _| {
@@ -233,7 +233,7 @@ fn an_absurd_header_rate_is_an_error_not_an_abort() {
 /// random bytes in the first 64 (rates, channel counts, sizes, codec tags), random cuts.
 #[test]
 fn mutated_headers_give_audio_or_an_error_never_a_crash() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let mut rnd = |n: u64| {
         seed ^= seed << 13;

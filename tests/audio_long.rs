@@ -19,7 +19,7 @@ fn peak_rss_mb() -> f64 {
 
 #[test]
 fn one_hour_stereo_mulaw_decodes_and_resamples() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let path = dir.path().join("hour.wav");
     let frames = 3600 * 8000;
     // Agent tone on the left for the first half hour, customer tone on the right for the second.

@@ -43,7 +43,7 @@ fn manifest(dir: &Path) -> PathBuf {
 }
 
 struct Clean {
-    _dir: tempfile::TempDir,
+    _dir: common::TempDir,
     manifest: PathBuf,
     out: PathBuf,
     stdout: String,
@@ -53,7 +53,7 @@ struct Clean {
 fn clean() -> &'static Clean {
     static CLEAN: OnceLock<Clean> = OnceLock::new();
     CLEAN.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = common::tempdir().unwrap();
         let manifest = manifest(dir.path());
         let out = dir.path().join("clean");
         let (code, stdout, stderr) = batch(&manifest, &out, &[]);
@@ -202,7 +202,7 @@ fn a_clean_run_scores_every_call_and_writes_all_tables() {
 
 #[test]
 fn bad_files_become_error_rows_and_every_good_call_is_still_scored() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let input = d.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
     let bad: Vec<String> = std::fs::read_dir(fixture("bad"))
@@ -268,7 +268,7 @@ fn bad_files_become_error_rows_and_every_good_call_is_still_scored() {
 #[test]
 fn a_killed_batch_resumes_without_lost_or_duplicated_rows() {
     let c = clean();
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = d.path().join("out");
     let mut child = batch_command(&c.manifest, &out)
         .args(["--chunk-calls", "2"])
@@ -303,7 +303,7 @@ fn a_killed_batch_resumes_without_lost_or_duplicated_rows() {
 #[test]
 fn two_shards_together_equal_one_unsharded_run() {
     let c = clean();
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = d.path().join("out");
     // run both shards at once into one dataset, as a Kubernetes Indexed Job would
     let spawn = |index: &str| {
@@ -491,7 +491,7 @@ fn check_prints_what_the_batch_stored_for_that_call() {
 #[test]
 fn customer_tags_are_stored_and_reported_but_cost_nothing() {
     let c = clean();
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = d.path().join("out");
     copy_dir(&c.out, &out);
     // a tag rule on what these English customers say: noted, never scored
@@ -554,7 +554,7 @@ fn customer_tags_are_stored_and_reported_but_cost_nothing() {
 #[test]
 fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
     let c = clean();
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = d.path().join("out");
     copy_dir(&c.out, &out);
     // a stricter scorecard and a rule that one stored English call breaks
@@ -663,7 +663,7 @@ fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
 #[test]
 fn report_prints_worst_first_and_writes_a_self_contained_html_page() {
     let c = clean();
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let html = d.path().join("r.html");
     let (code, stdout, stderr) = callqa(&[
         "report",
@@ -784,7 +784,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// the same shard would do all the work again and repair the first one's files away.
 #[test]
 fn a_second_writer_of_the_same_shard_is_refused() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = d.path().join("ds");
     let held = store::lock::shard(&out, "s0of1").unwrap();
     let f = fixture("mulaw_8k_stereo.wav");
@@ -823,7 +823,7 @@ fn a_second_writer_of_the_same_shard_is_refused() {
 /// the calls it held again.
 #[test]
 fn an_unreadable_part_is_quarantined_and_its_calls_run_again() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = d.path().join("ds");
     let files = [
         fixture("mulaw_8k_stereo.wav"),
@@ -872,7 +872,7 @@ fn an_unreadable_part_is_quarantined_and_its_calls_run_again() {
 #[test]
 fn sample_picks_every_auto_fail_and_each_agent_the_same_way_for_a_seed() {
     let c = clean();
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = d.path().join("out");
     copy_dir(&c.out, &out);
     // the English call's dismissive phrase made an auto-fail: a positive to find

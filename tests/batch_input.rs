@@ -1,5 +1,7 @@
 //! The batch's input side: which calls, with which ids, in which shard.
 
+mod common;
+
 use std::path::Path;
 
 use callqa::batch;
@@ -14,7 +16,7 @@ fn touch(dir: &Path, rel: &str, bytes: &[u8]) {
 
 #[test]
 fn a_directory_is_searched_recursively_for_audio_in_a_stable_order() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     touch(d.path(), "2026-11-26/A017_c0002.wav", b"x");
     touch(d.path(), "2026-11-26/A017_c0001.WAV", b"y");
     touch(d.path(), "2026-11-27/B003_c0100.mp3", b"z");
@@ -40,7 +42,7 @@ fn a_directory_is_searched_recursively_for_audio_in_a_stable_order() {
 
 #[test]
 fn a_manifest_gives_ids_and_settings_and_reports_bad_rows_by_line() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     touch(d.path(), "audio/1.wav", b"x");
     touch(d.path(), "audio/2.wav", b"y");
     let m = d.path().join("manifest.csv");
@@ -131,7 +133,7 @@ fn a_manifest_gives_ids_and_settings_and_reports_bad_rows_by_line() {
 
 #[test]
 fn duplicate_call_ids_are_made_unique() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     touch(d.path(), "a/call.wav", b"x");
     touch(d.path(), "b/call.wav", b"y");
     let calls = batch::list_calls(d.path(), None).unwrap().calls;
@@ -177,7 +179,7 @@ fn duplicate_call_ids_are_made_unique() {
 /// named like a recording is an error row that is never opened (opening a FIFO blocks).
 #[test]
 fn link_loops_fifos_and_devices_neither_hang_nor_multiply() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     touch(d.path(), "in/a.wav", b"x");
     std::os::unix::fs::symlink(d.path().join("in"), d.path().join("in/loop")).unwrap();
     std::os::unix::fs::symlink("..", d.path().join("in/up")).unwrap();
@@ -205,7 +207,7 @@ fn link_loops_fifos_and_devices_neither_hang_nor_multiply() {
 
 #[test]
 fn shards_partition_the_calls_deterministically() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     for i in 0..200 {
         touch(d.path(), &format!("c{i:03}.wav"), b"x");
     }
@@ -247,7 +249,7 @@ fn shard_arguments() {
 
 #[test]
 fn content_hash_follows_bytes_not_names() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     touch(d.path(), "a.wav", b"same bytes");
     touch(d.path(), "b.wav", b"same bytes");
     touch(d.path(), "c.wav", b"other bytes");
@@ -261,7 +263,7 @@ fn content_hash_follows_bytes_not_names() {
 /// naming its row) — never a panic, never a dropped row except an exact repeat.
 #[test]
 fn garbled_manifest_rows_become_error_rows_not_a_failed_batch() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     touch(d.path(), "a.wav", b"x");
     let cells: [&[&str]; 6] = [
         &[
@@ -352,7 +354,7 @@ fn garbled_manifest_rows_become_error_rows_not_a_failed_batch() {
 #[test]
 fn non_utf8_names_stay_distinct() {
     use std::os::unix::ffi::OsStrExt;
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     for name in [&b"call-\xff.wav"[..], &b"call-\xfe.wav"[..]] {
         std::fs::write(d.path().join(std::ffi::OsStr::from_bytes(name)), b"x").unwrap();
     }

@@ -39,7 +39,7 @@ fn probe_json_carries_the_same_numbers() {
 
 #[test]
 fn every_bad_input_is_one_line_on_stderr_and_a_nonzero_exit() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let mut paths: Vec<String> = std::fs::read_dir(fixture("bad"))
         .unwrap()
         .map(|e| e.unwrap().path().to_string_lossy().into_owned())
@@ -156,7 +156,7 @@ fn check_errors_name_the_file_or_the_model() {
 #[test]
 fn check_without_asr_reports_acoustics_per_speaker() {
     // A stereo call: agent (left) speaks A2_0 at 1 s, customer (right) A2_3 at 12 s.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let path = dir.path().join("call.wav");
     let clip = |i: usize| {
         callqa::audio::decode(&common::repo(&format!("datasets/zh-thchs30/A2_{i}.wav")))
@@ -238,7 +238,7 @@ fn the_shipped_placeholder_company_is_refused_before_any_work() {
     assert_eq!(code, 0, "{err}");
 
     // the batch refuses too, writing nothing
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let out = dir.path().join("dataset");
     let (code, _, err) = callqa(&[
         "batch",
@@ -273,7 +273,7 @@ fn rules_init_writes_a_teams_starter_file() {
         assert!(rules.shipped_placeholders(lang).is_empty());
     }
     // with it, check goes on to the model
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let file = dir.path().join("rules.toml");
     std::fs::write(&file, &text).unwrap();
     let wav = common::repo("datasets/zh-thchs30/A2_0.wav");
@@ -301,7 +301,7 @@ fn rules_init_writes_a_teams_starter_file() {
 /// this worker run every call of every shard.
 #[test]
 fn a_garbled_shard_index_in_the_environment_is_refused() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
         .args(["batch", "--no-asr", "--quiet"])
         .arg(fixture("mulaw_8k_stereo.wav"))
@@ -324,7 +324,7 @@ fn a_garbled_shard_index_in_the_environment_is_refused() {
 /// call with a silent agent channel fails with the reason instead of passing.
 #[test]
 fn no_call_to_judge_is_said_not_passed() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let six = d.path().join("six.wav");
     common::write_mulaw_wav(&six, 8000, 6, 8000 * 3, |i, c| {
         0.2 * ((i * (c + 1)) as f32 * 0.05).sin()

@@ -33,7 +33,7 @@ fn typos_and_wrong_types_are_line_numbered_errors() {
 
 #[test]
 fn check_reads_the_config_file_and_reports_bad_ones() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[analysis]\nfoo = 1\n").unwrap();
     let wav = common::repo("datasets/zh-thchs30/A2_0.wav");

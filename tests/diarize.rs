@@ -207,7 +207,7 @@ fn identical_stereo_channels_are_a_mono_recording() {
     let src =
         callqa::audio::decode(&repo("tests/fixtures/speech/mono_zh_customer_id.wav")).unwrap();
     let x = &src.channels[0];
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let path = dir.path().join("twice.wav");
     common::write_mulaw_wav(&path, src.rate, 2, x.len(), |i, _| x[i]);
     let (code, out, err) = common::callqa(&["check", "--no-asr", "--json", path.to_str().unwrap()]);
@@ -231,7 +231,7 @@ fn identical_stereo_channels_are_a_mono_recording() {
 /// auto-fail once the voices are separated; the greeting still finds the agent.
 #[test]
 fn customer_words_on_mono_calls_do_not_fail_the_agent() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
     std::fs::write(
         &rules,

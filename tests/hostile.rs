@@ -75,7 +75,7 @@ fn rows(out: &Path) -> BTreeMap<String, (String, String)> {
 
 #[test]
 fn a_folder_of_hostile_files_is_scored_or_reported_call_by_call() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let input = d.path().join("in");
     std::fs::create_dir_all(input.join("sub")).unwrap();
     let link = |to: &Path, name: &str| std::os::unix::fs::symlink(to, input.join(name)).unwrap();
@@ -187,7 +187,7 @@ fn a_folder_of_hostile_files_is_scored_or_reported_call_by_call() {
 
 #[test]
 fn a_hostile_manifest_is_scored_or_reported_row_by_row() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::tempdir().unwrap();
     let good = fixture("mulaw_8k_stereo.wav");
     let good = good.to_str().unwrap();
     let m = d.path().join("m.csv");

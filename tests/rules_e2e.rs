@@ -29,7 +29,7 @@ fn findings(args: &[&str]) -> (serde_json::Value, Vec<serde_json::Value>) {
 /// at 31 s, no closing. Exactly those two findings, at the right times.
 #[test]
 fn english_call_with_a_forbidden_phrase_and_no_closing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
     let text = callqa::rules::DEFAULT_RULES.replace(
         "company_en = \"Example Bank\"",
@@ -145,7 +145,7 @@ fn a_card_number_read_back_is_found_and_masked() {
 /// read back for confirmation, a proper closing. Exactly those findings, on the right speaker.
 #[test]
 fn mandarin_service_call_end_to_end() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
     std::fs::write(
         &rules,

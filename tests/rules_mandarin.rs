@@ -284,7 +284,7 @@ fn forbidden_paraphrases_are_found_by_their_shape() {
 fn the_domain_prompt_carries_the_rules_company() {
     let rules = bank_rules();
     assert!(rules.zh_vocabulary().contains("蓝河银行"));
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let path = dir.path().join("rules.toml");
     std::fs::write(&path, DEFAULT_RULES.replace("示例银行", "蓝河银行")).unwrap();
     let mut config = callqa::config::Config::default();

@@ -3,8 +3,11 @@
 //! speech rate where one exists.
 
 mod hold;
+mod intervals;
 mod loudness;
 mod rate;
+
+use intervals::{gaps, talk_overs, union};
 
 use serde::{Deserialize, Serialize};
 
@@ -178,48 +181,71 @@ pub fn analyze(
     facts: &CallFacts,
     cfg: &AnalysisConfig,
 ) -> Acoustics {
-    let duration_s = audio.duration_s();
-    let stereo = audio.channels.len() >= 2;
-    let language = facts.language;
-    let mut speakers: Vec<SpeakerMeasures> = audio
+    let n = audio.channels.len();
+    let speakers = audio
         .channels
         .iter()
         .enumerate()
         .map(|(ch, samples)| {
-            let speaker = facts.speaker(audio.channels.len(), ch);
-            let speech = speech_intervals(samples, audio.rate, &cfg.vad);
-            let talk_s = total(&speech);
-            let voiced = loudness::voiced_slices(samples, audio.rate, &speech);
-            let src = levels.get(ch).copied().unwrap_or_default();
-            let nuclei = syllable_nuclei(samples, audio.rate, &speech);
-            let mut m = SpeakerMeasures {
-                speaker,
-                channel: ch,
-                talk_s,
-                talk_share: if duration_s > 0.0 {
-                    talk_s / duration_s
-                } else {
-                    0.0
-                },
-                loudness_lufs: loudness::loudness_lufs(&voiced, audio.rate),
-                speech_rms_dbfs: loudness::rms_dbfs(&voiced),
-                peak_dbfs: src.peak_dbfs,
-                clipped_runs: src.clipped_runs,
-                clipped_share: src.clipped_share,
-                syllables_per_min: (talk_s >= 1.0).then(|| nuclei as f64 * 60.0 / talk_s),
-                transcript_rate_per_min: None,
-                speech,
-                flags: Vec::new(),
-            };
-            m.flags = flags(&m, language, cfg);
+            let level = levels.get(ch).copied().unwrap_or_default();
+            let mut m = measure_channel(samples, audio.rate, level, facts.language, cfg);
+            (m.speaker, m.channel) = (facts.speaker(n, ch), ch);
             m
         })
         .collect();
+    combine(speakers, audio.duration_s(), cfg)
+}
 
+/// One channel's measures, from its samples at `rate` and its [`SourceLevels`]. `speaker`
+/// and `channel` are left as agent / 0 for the caller to set (a separated mono call learns
+/// which voice is the agent after transcription).
+pub fn measure_channel(
+    samples: &[f32],
+    rate: u32,
+    level: SourceLevels,
+    language: Language,
+    cfg: &AnalysisConfig,
+) -> SpeakerMeasures {
+    let duration_s = samples.len() as f64 / f64::from(rate);
+    let speech = speech_intervals(samples, rate, &cfg.vad);
+    let talk_s = total(&speech);
+    let voiced = loudness::voiced_slices(samples, rate, &speech);
+    let nuclei = syllable_nuclei(samples, rate, &speech);
+    let mut m = SpeakerMeasures {
+        speaker: Speaker::Agent,
+        channel: 0,
+        talk_s,
+        talk_share: if duration_s > 0.0 {
+            talk_s / duration_s
+        } else {
+            0.0
+        },
+        loudness_lufs: loudness::loudness_lufs(&voiced, rate),
+        speech_rms_dbfs: loudness::rms_dbfs(&voiced),
+        peak_dbfs: level.peak_dbfs,
+        clipped_runs: level.clipped_runs,
+        clipped_share: level.clipped_share,
+        syllables_per_min: (talk_s >= 1.0).then(|| nuclei as f64 * 60.0 / talk_s),
+        transcript_rate_per_min: None,
+        speech,
+        flags: Vec::new(),
+    };
+    m.flags = flags(&m, language, cfg);
+    m
+}
+
+/// A call's acoustics from its channels' measures (speaker and channel set): agent first,
+/// then dead air, talk-over (two or more channels) and first response.
+pub fn combine(
+    mut speakers: Vec<SpeakerMeasures>,
+    duration_s: f64,
+    cfg: &AnalysisConfig,
+) -> Acoustics {
+    let per_speaker = speakers.len() >= 2;
     speakers.sort_by_key(|s| s.speaker != Speaker::Agent);
     let mut acoustics = Acoustics {
         duration_s,
-        per_speaker: stereo,
+        per_speaker,
         separation: None,
         speakers,
         dead_air: Vec::new(),
@@ -371,65 +397,4 @@ pub fn clip_runs(x: &[f32], min_run: usize) -> (usize, usize) {
         }
     }
     (runs, samples)
-}
-
-fn union(mut v: Vec<Interval>) -> Vec<Interval> {
-    v.sort_by(|a, b| a.start.total_cmp(&b.start));
-    let mut out: Vec<Interval> = Vec::new();
-    for i in v {
-        match out.last_mut() {
-            Some(l) if i.start <= l.end => l.end = l.end.max(i.end),
-            _ => out.push(i),
-        }
-    }
-    out
-}
-
-/// The complement of sorted, disjoint `speech` within [0, duration).
-fn gaps(speech: &[Interval], duration: f64) -> Vec<Interval> {
-    let mut out = Vec::new();
-    let mut t = 0.0;
-    for s in speech {
-        if s.start > t {
-            out.push(Interval {
-                start: t,
-                end: s.start,
-            });
-        }
-        t = t.max(s.end);
-    }
-    if duration > t {
-        out.push(Interval {
-            start: t,
-            end: duration,
-        });
-    }
-    out
-}
-
-fn talk_overs(speakers: &[SpeakerMeasures], min_s: f64) -> Vec<TalkOver> {
-    let mut out = Vec::new();
-    for a in speakers {
-        for b in speakers.iter().filter(|b| b.channel != a.channel) {
-            for ia in &a.speech {
-                // `a` starts while `b` is already talking
-                for ib in b
-                    .speech
-                    .iter()
-                    .filter(|ib| ib.start < ia.start && ia.start < ib.end)
-                {
-                    let end = ia.end.min(ib.end);
-                    if end - ia.start >= min_s {
-                        out.push(TalkOver {
-                            interrupter: a.speaker,
-                            start: ia.start,
-                            end,
-                        });
-                    }
-                }
-            }
-        }
-    }
-    out.sort_by(|x, y| x.start.total_cmp(&y.start));
-    out
 }

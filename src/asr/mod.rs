@@ -12,6 +12,9 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 use crate::audio::{Audio, TARGET_RATE, VadConfig, speech_intervals};
 use crate::call::{CallFacts, Language, Speaker};
 
+mod window;
+use window::{PACK_GAP_S, Piece, TimeMap, pack};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AsrError {
     #[error(
@@ -62,6 +65,11 @@ impl Transcript {
             transcribed_s: 0.0,
         }
     }
+
+    /// Segments in time order, channels interleaved.
+    pub fn sort(&mut self) {
+        self.segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+    }
 }
 
 /// Transcription settings (the `[asr]` table of the config file).
@@ -89,61 +97,6 @@ pub struct AsrConfig {
     /// Those words, filled in from the rules when `domain_prompt` is on (never from the file).
     #[serde(skip)]
     pub zh_vocabulary: String,
-}
-
-/// Silence put between packed regions, so that Whisper hears where one ends.
-const PACK_GAP_S: f64 = 0.5;
-
-/// Where each packed region sits in a Whisper window and where it came from in the channel.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Piece {
-    window_s: f64,
-    call_s: f64,
-    len_s: f64,
-}
-
-/// Window time → call time, for the regions packed into one Whisper call. A time in the silence
-/// between two regions is where something starts (Whisper's start times run early) or ends: a
-/// start maps to the next region's start, an end to the previous region's end.
-#[derive(Debug, Clone, PartialEq)]
-struct TimeMap(Vec<Piece>);
-
-impl TimeMap {
-    fn start(&self, t: f64) -> f64 {
-        let k = self.0.partition_point(|p| p.window_s <= t).max(1) - 1;
-        let p = self.0[k];
-        match self.0.get(k + 1) {
-            Some(next) if t > p.window_s + p.len_s => next.call_s,
-            _ => p.call_s + (t - p.window_s).clamp(0.0, p.len_s),
-        }
-    }
-    fn end(&self, t: f64) -> f64 {
-        let k = self.0.partition_point(|p| p.window_s < t).max(1) - 1;
-        let p = self.0[k];
-        p.call_s + (t - p.window_s).clamp(0.0, p.len_s)
-    }
-}
-
-/// Group consecutive regions (sample ranges) so that each group, with PACK_GAP_S between its
-/// regions, lasts at most `window_s`; a longer region is a group of its own.
-fn pack(regions: &[(usize, usize)], rate: u32, window_s: f64) -> Vec<Vec<(usize, usize)>> {
-    let max = (window_s * f64::from(rate)) as usize;
-    let gap = (PACK_GAP_S * f64::from(rate)) as usize;
-    let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
-    let mut len = 0;
-    for &(a, b) in regions {
-        match groups.last_mut() {
-            Some(g) if len + gap + (b - a) <= max => {
-                g.push((a, b));
-                len += gap + (b - a);
-            }
-            _ => {
-                groups.push(vec![(a, b)]);
-                len = b - a;
-            }
-        }
-    }
-    groups
 }
 
 impl Default for AsrConfig {
@@ -226,51 +179,67 @@ impl Transcriber {
         if audio.rate != TARGET_RATE {
             return Err(AsrError::Rate(audio.rate));
         }
-        let mut segments = Vec::new();
-        let mut transcribed = 0usize;
+        let mut tr = self.start(facts.language);
         for (ch, samples) in audio.channels.iter().enumerate() {
             let speaker = facts.speaker(audio.channels.len(), ch);
-            let rate = f64::from(audio.rate);
-            let regions: Vec<(usize, usize)> = if cfg.gate {
-                speech_intervals(samples, audio.rate, &cfg.gate_config)
-                    .iter()
-                    .map(|i| {
-                        (
-                            (i.start * rate) as usize,
-                            ((i.end * rate) as usize).min(samples.len()),
-                        )
-                    })
-                    .collect()
-            } else {
-                vec![(0, samples.len())]
-            };
-            for group in pack(&regions, audio.rate, cfg.window_s) {
-                let gap = vec![0.0f32; (PACK_GAP_S * rate) as usize];
-                let mut window: Vec<f32> = Vec::new();
-                let mut pieces = Vec::new();
-                for (a, b) in group {
-                    if !window.is_empty() {
-                        window.extend_from_slice(&gap);
-                    }
-                    pieces.push(Piece {
-                        window_s: window.len() as f64 / rate,
-                        call_s: a as f64 / rate,
-                        len_s: (b - a) as f64 / rate,
-                    });
-                    window.extend_from_slice(&samples[a..b]);
-                    transcribed += b - a;
-                }
-                let map = TimeMap(pieces);
-                self.transcribe_window(&window, &map, speaker, facts.language, cfg, &mut segments)?;
-            }
+            self.transcribe_channel(samples, speaker, cfg, &mut tr)?;
         }
-        segments.sort_by(|a, b| a.start.total_cmp(&b.start));
-        Ok(Transcript {
+        tr.sort();
+        Ok(tr)
+    }
+
+    /// An empty transcript for [`Transcriber::transcribe_channel`] to fill, one channel at a
+    /// time (a long call need not hold all its channels at 16 kHz at once); sort its segments
+    /// by start when done.
+    pub fn start(&self, language: Language) -> Transcript {
+        Transcript {
             model: self.model_id.clone(),
-            language: facts.language,
-            segments,
-            transcribed_s: transcribed as f64 / f64::from(audio.rate),
-        })
+            ..Transcript::empty(language)
+        }
+    }
+
+    /// Transcribe one 16 kHz channel spoken by `speaker`, adding its segments to `tr`.
+    pub fn transcribe_channel(
+        &self,
+        samples: &[f32],
+        speaker: Speaker,
+        cfg: &AsrConfig,
+        tr: &mut Transcript,
+    ) -> Result<(), AsrError> {
+        let rate = f64::from(TARGET_RATE);
+        let regions: Vec<(usize, usize)> = if cfg.gate {
+            speech_intervals(samples, TARGET_RATE, &cfg.gate_config)
+                .iter()
+                .map(|i| {
+                    (
+                        (i.start * rate) as usize,
+                        ((i.end * rate) as usize).min(samples.len()),
+                    )
+                })
+                .collect()
+        } else {
+            vec![(0, samples.len())]
+        };
+        let gap = vec![0.0f32; (PACK_GAP_S * rate) as usize];
+        for group in pack(&regions, TARGET_RATE, cfg.window_s) {
+            let mut window: Vec<f32> = Vec::new();
+            let mut pieces = Vec::new();
+            for (a, b) in group {
+                if !window.is_empty() {
+                    window.extend_from_slice(&gap);
+                }
+                pieces.push(Piece {
+                    window_s: window.len() as f64 / rate,
+                    call_s: a as f64 / rate,
+                    len_s: (b - a) as f64 / rate,
+                });
+                window.extend_from_slice(&samples[a..b]);
+                tr.transcribed_s += (b - a) as f64 / rate;
+            }
+            let map = TimeMap(pieces);
+            self.transcribe_window(&window, &map, speaker, tr.language, cfg, &mut tr.segments)?;
+        }
+        Ok(())
     }
 
     /// One Whisper call over `samples`; times come back through `map` to the call's clock.
@@ -381,57 +350,4 @@ impl Transcriber {
 /// Traditional → simplified Chinese (Whisper often answers in traditional); other text as is.
 pub fn normalise_text(raw: &str) -> String {
     fast2s::convert(raw)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn regions_pack_into_windows_and_times_map_back() {
-        let r = 16_000;
-        // 10 s, 10 s, 10 s, 40 s regions: the first two fit 28 s with the gap, the third does
-        // not, the long one stands alone; 0 packs nothing
-        let regions = [
-            (0, 10 * r),
-            (20 * r, 30 * r),
-            (40 * r, 50 * r),
-            (60 * r, 100 * r),
-        ];
-        let groups = pack(&regions, 16_000, 28.0);
-        assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [2, 1, 1]);
-        assert_eq!(pack(&regions, 16_000, 0.0).len(), 4);
-        let map = TimeMap(vec![
-            Piece {
-                window_s: 0.0,
-                call_s: 3.0,
-                len_s: 10.0,
-            },
-            Piece {
-                window_s: 10.5,
-                call_s: 20.0,
-                len_s: 10.0,
-            },
-        ]);
-        assert_eq!((map.start(0.0), map.end(0.0)), (3.0, 3.0));
-        assert_eq!((map.start(4.0), map.end(4.0)), (7.0, 7.0));
-        assert_eq!(map.end(10.0), 13.0);
-        assert_eq!(
-            map.start(10.2),
-            20.0,
-            "a start in the gap: the next region's start"
-        );
-        assert_eq!(
-            map.end(10.2),
-            13.0,
-            "an end in the gap: the region before's end"
-        );
-        assert_eq!(
-            map.end(10.5),
-            13.0,
-            "an end at the next start belongs before"
-        );
-        assert_eq!((map.start(11.5), map.end(11.5)), (21.0, 21.0));
-        assert_eq!(map.end(25.0), 30.0, "past the end: the last region's end");
-    }
 }

@@ -23,10 +23,32 @@ const MAX_CONSECUTIVE_BAD_PACKETS: usize = 16;
 ///
 /// Streams packet by packet: memory is the output plus one packet, whatever the file length.
 pub fn decode(path: &Path) -> Result<Audio, AudioError> {
+    Ok(catch_panics(path, || decode_file(path, None))?.audio)
+}
+
+/// One channel of a recording, decoded on its own: a long call need not hold every channel at
+/// once. Reading it also tells whether the file's two channels are one signal saved twice.
+pub fn decode_channel(path: &Path, channel: usize) -> Result<DecodedChannel, AudioError> {
+    catch_panics(path, || decode_file(path, Some(channel)))
+}
+
+/// What [`decode_channel`] returns: `audio` holds the one channel asked for, while
+/// `audio.source.channels` counts the file's.
+pub struct DecodedChannel {
+    pub audio: Audio,
+    /// Two channels equal to within rounding (−80 dB of the first's peak): a mono recording
+    /// saved as stereo.
+    pub identical_channels: bool,
+}
+
+fn catch_panics(
+    path: &Path,
+    f: impl FnOnce() -> Result<DecodedChannel, AudioError> + std::panic::UnwindSafe,
+) -> Result<DecodedChannel, AudioError> {
     // The demuxers are third-party parsers of hostile bytes: a panic in one (a WAV channel mask
     // that overflows a shift, found by the header property test) is this file's error, not a
     // crash of `check` or a lost call.
-    std::panic::catch_unwind(|| decode_file(path)).unwrap_or_else(|panic| {
+    std::panic::catch_unwind(f).unwrap_or_else(|panic| {
         let msg = panic
             .downcast_ref::<String>()
             .map(String::as_str)
@@ -39,7 +61,8 @@ pub fn decode(path: &Path) -> Result<Audio, AudioError> {
     })
 }
 
-fn decode_file(path: &Path) -> Result<Audio, AudioError> {
+/// `keep`: the one channel to keep, or None for all.
+fn decode_file(path: &Path, keep: Option<usize>) -> Result<DecodedChannel, AudioError> {
     let p = || path.to_path_buf();
     let meta = std::fs::metadata(path).map_err(|source| AudioError::Open { path: p(), source })?;
     if meta.is_dir() {
@@ -113,8 +136,12 @@ fn decode_file(path: &Path) -> Result<Audio, AudioError> {
             detail: e.to_string(),
         })?;
 
-    let n_channels = params.channels.as_ref().map_or(0, |c| c.count());
-    let mut channels: Vec<Vec<f32>> = vec![Vec::new(); n_channels];
+    let mut n_channels = params.channels.as_ref().map_or(0, |c| c.count());
+    let kept = |n: usize| keep.map_or(n, |_| 1);
+    let mut channels: Vec<Vec<f32>> = vec![Vec::new(); kept(n_channels)];
+    let mut frames = 0usize;
+    // first channel's peak and its largest difference from the second, for identical_channels
+    let (mut peak, mut max_diff) = (0f32, 0f32);
     if let Some(n) = declared_frames {
         // Cap the reservation: a corrupt header must not make us allocate gigabytes up front.
         let cap = n.min(4 * 3600 * 48_000) as usize;
@@ -150,15 +177,15 @@ fn decode_file(path: &Path) -> Result<Audio, AudioError> {
                 }
                 rate = buf.spec().rate();
                 let planes = buf.num_planes();
-                if channels.len() != planes {
-                    if channels.iter().all(Vec::is_empty) {
-                        channels = vec![Vec::new(); planes];
+                if n_channels != planes {
+                    if frames == 0 {
+                        n_channels = planes;
+                        channels = vec![Vec::new(); kept(planes)];
                     } else {
                         return Err(AudioError::Corrupt {
                             path: p(),
                             detail: format!(
-                                "channel count changed from {} to {planes} mid-stream",
-                                channels.len()
+                                "channel count changed from {n_channels} to {planes} mid-stream"
                             ),
                         });
                     }
@@ -168,8 +195,24 @@ fn decode_file(path: &Path) -> Result<Audio, AudioError> {
                     s.resize(buf.frames(), 0.0);
                 }
                 buf.copy_to_slice_planar(&mut scratch);
-                for (out, s) in channels.iter_mut().zip(&scratch) {
-                    out.extend_from_slice(s);
+                frames += buf.frames();
+                if let [l, r] = &scratch[..] {
+                    for (a, b) in l.iter().zip(r) {
+                        peak = peak.max(a.abs());
+                        max_diff = max_diff.max((a - b).abs());
+                    }
+                }
+                match keep {
+                    None => {
+                        for (out, s) in channels.iter_mut().zip(&scratch) {
+                            out.extend_from_slice(s);
+                        }
+                    }
+                    Some(k) => {
+                        if let Some(s) = scratch.get(k) {
+                            channels[0].extend_from_slice(s);
+                        }
+                    }
                 }
             }
             Err(SymError::DecodeError(msg)) => {
@@ -194,7 +237,10 @@ fn decode_file(path: &Path) -> Result<Audio, AudioError> {
         }
     }
 
-    let frames = channels.first().map_or(0, Vec::len) as u64;
+    let frames = frames as u64;
+    if keep.is_some_and(|k| k >= n_channels) {
+        return Err(AudioError::NoSamples { path: p() });
+    }
     if let Some(detail) = ended_early {
         return Err(AudioError::Truncated { path: p(), detail });
     }
@@ -232,16 +278,20 @@ fn decode_file(path: &Path) -> Result<Audio, AudioError> {
     }
     let format_name = format.format_info().short_name.to_string();
     let codec = decoder.codec_info().short_name.to_string();
-    Ok(Audio {
+    let audio = Audio {
         rate,
         source: SourceInfo {
             format: format_name,
             codec,
             sample_rate: rate,
-            channels: channels.len(),
+            channels: n_channels,
             bits_per_sample: params.bits_per_sample,
         },
         channels,
+    };
+    Ok(DecodedChannel {
+        audio,
+        identical_channels: n_channels == 2 && max_diff <= (peak * 1e-4).max(1e-6),
     })
 }
 

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use decode::decode;
+pub use decode::{DecodedChannel, decode, decode_channel};
 pub use levels::{ChannelLevels, channel_levels};
-pub use resample::{TARGET_RATE, resample, resample_channel};
+pub use resample::{TARGET_RATE, resample, resample_channel, resample_i16, to_i16, to_target_rate};
 pub use vad::{VadConfig, speech_intervals};
 
 /// Decoded audio: one `Vec<f32>` per channel, samples in [-1, 1], channels never mixed,

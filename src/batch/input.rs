@@ -7,22 +7,10 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 
 use super::BatchError;
-use crate::call::{CallInput, Language, MonoAgent};
+use super::manifest::read_manifest;
+use crate::call::CallInput;
 
 const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac"];
-
-/// The manifest's columns; every one but `path` optional. Any other column is an error: a
-/// misspelt `agent_chanel` would otherwise be ignored and every call scored on the wrong channel.
-const MANIFEST_COLUMNS: [&str; 8] = [
-    "path",
-    "call_id",
-    "agent_id",
-    "team",
-    "started_at",
-    "agent_channel",
-    "language",
-    "mono_agent",
-];
 
 /// The calls a batch will process, and what the listing found wrong without failing a call
 /// (an unreadable sub-folder, a recording listed twice, a call id given to two recordings).
@@ -30,17 +18,6 @@ const MANIFEST_COLUMNS: [&str; 8] = [
 pub struct Listing {
     pub calls: Vec<CallInput>,
     pub warnings: Vec<String>,
-}
-
-/// A manifest cell as a [`Language`] (any case: `ZH` is `zh`); empty: the configuration's default.
-fn manifest_language(cell: &str) -> Result<Option<Language>, String> {
-    (!cell.is_empty())
-        .then(|| {
-            cell.to_ascii_lowercase()
-                .parse()
-                .map_err(|e| format!("language {e}"))
-        })
-        .transpose()
 }
 
 /// `started_at` as a manifest or file name gives it: an ISO 8601 date or date-time (the call
@@ -220,7 +197,7 @@ fn walk(
     }
 }
 
-fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
+pub(super) fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
     let name = path
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
@@ -247,122 +224,6 @@ fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
         call.started_at = None;
     }
     call
-}
-
-/// The manifest's calls. A bad header is an error (nothing is run); a bad row is that call's
-/// error row, naming the row and the cell, and every other row still runs.
-fn read_manifest(manifest: &Path, pattern: Option<&Regex>) -> Result<Vec<CallInput>, BatchError> {
-    let base = manifest.parent().unwrap_or(Path::new("."));
-    let whole =
-        |e: &dyn std::fmt::Display| BatchError::Input(format!("{}: {e}", manifest.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_path(manifest)
-        .map_err(|e| whole(&e))?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| whole(&e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let unknown: Vec<&String> = headers
-        .iter()
-        .filter(|h| !MANIFEST_COLUMNS.contains(&h.as_str()))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(whole(&format!(
-            "unknown column(s) {unknown:?} (the columns are {})",
-            MANIFEST_COLUMNS.join(", ")
-        )));
-    }
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    if column("path").is_none() {
-        return Err(whole(&"no `path` column"));
-    }
-    let mut out = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                // not even a path to name: the row is an error row of its own
-                let mut call = CallInput::from_path(manifest.to_path_buf());
-                call.call_id = format!("manifest-row-{line}");
-                call.problem = Some(format!("row {line}: {e}"));
-                out.push(call);
-                continue;
-            }
-        };
-        let cell = |name: &str| column(name).and_then(|k| record.get(k)).unwrap_or("");
-        let given = |name: &str| Some(cell(name).to_string()).filter(|v| !v.is_empty());
-        let mut problems = Vec::new();
-        if record.len() != headers.len() {
-            problems.push(format!(
-                "{} cells, the header has {}",
-                record.len(),
-                headers.len()
-            ));
-        }
-        let rel = cell("path");
-        if rel.is_empty() {
-            problems.push("no path".to_string());
-        }
-        let path = base.join(rel);
-        let named = from_name(path.clone(), pattern);
-        let agent_channel = match cell("agent_channel") {
-            "" => None,
-            v => v.parse::<usize>().map_or_else(
-                |_| {
-                    problems.push(format!(
-                        "agent_channel {v:?}: not a channel number (0 = left, 1 = right)"
-                    ));
-                    None
-                },
-                Some,
-            ),
-        };
-        let language = manifest_language(cell("language")).unwrap_or_else(|e| {
-            problems.push(e);
-            None
-        });
-        let mono_agent = match cell("mono_agent") {
-            "" => None,
-            v => v.to_ascii_lowercase().parse::<MonoAgent>().map_or_else(
-                |e| {
-                    problems.push(format!("mono_agent {e}"));
-                    None
-                },
-                Some,
-            ),
-        };
-        let started_at = given("started_at").filter(|v| match check_started_at(v) {
-            Ok(()) => true,
-            Err(e) => {
-                problems.push(e);
-                false
-            }
-        });
-        let problem = (!problems.is_empty()).then(|| {
-            format!(
-                "{}: row {line}: {}",
-                manifest.display(),
-                problems.join("; ")
-            )
-        });
-        out.push(CallInput {
-            call_id: given("call_id").unwrap_or(named.call_id),
-            agent_id: given("agent_id").unwrap_or(named.agent_id),
-            team: given("team").unwrap_or(named.team),
-            started_at: started_at.or(named.started_at),
-            agent_channel,
-            language,
-            mono_agent,
-            problem: problem.or(named.problem),
-            path,
-        });
-    }
-    Ok(out)
 }
 
 /// Shard `i` of `n`: a deterministic subset by a hash of the call id, so that the same command

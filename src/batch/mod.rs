@@ -4,6 +4,7 @@
 //! the audio; `aggregate` rebuilds the agents table once every shard has finished.
 
 mod input;
+mod manifest;
 mod rescore;
 mod run;
 

@@ -108,9 +108,10 @@ fn rescore_call(
     } else {
         let (transcript, redacted) = transcript_of(segments, &id, lang);
         analysis::apply_transcript(&mut acoustics, &transcript, &cfg.analysis);
-        let mut f = settings
-            .rules
-            .scan(&transcript, row.duration_s.unwrap_or(0.0));
+        let mut f =
+            settings
+                .rules
+                .scan_call(&transcript, row.duration_s.unwrap_or(0.0), &row.meta());
         if redacted {
             // masked digits cannot be re-read: keep the personal-data findings found
             // on the raw text when the call was transcribed

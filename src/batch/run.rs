@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::{BatchError, content_hash, shard_index};
 use crate::aggregate::AgentRow;
-use crate::call::{CallInput, CallStatus, printable};
+use crate::call::{CallInput, CallMeta, CallStatus, printable};
 use crate::pipeline::Pipeline;
 use crate::store::{self, CallRows, Repair, RunInfo};
 
@@ -233,7 +233,12 @@ fn process(call: &CallInput, hash: &str, pipeline: &Pipeline, run: &RunInfo) -> 
 /// What the call's result depends on besides the configuration: the file's bytes and the
 /// manifest's per-call agent channel and language.
 fn input_key(content_hash: &str, call: &CallInput) -> String {
-    if call.agent_channel.is_none() && call.language.is_none() && call.mono_agent.is_none() {
+    let no_meta = call.meta == CallMeta::default();
+    if call.agent_channel.is_none()
+        && call.language.is_none()
+        && call.mono_agent.is_none()
+        && no_meta
+    {
         return content_hash.to_string();
     }
     // the manifest's text, as it was hashed when the language was a string
@@ -241,6 +246,10 @@ fn input_key(content_hash: &str, call: &CallInput) -> String {
     let mut extra = format!("{content_hash}/{:?}/{language:?}", call.agent_channel);
     if let Some(m) = call.mono_agent {
         extra += &format!("/{m}");
+    }
+    if !no_meta {
+        // the metadata decides which rules apply
+        extra += &format!("/{:?}", call.meta);
     }
     blake3::hash(extra.as_bytes()).to_hex()[..32].to_string()
 }

@@ -117,31 +117,30 @@ impl Diarization {
     }
 
     /// One channel per voice: the call's samples inside that voice's turns, silence elsewhere.
-    /// Takes the call's channel and reuses it as the first voice's, so that a long call's
-    /// audio is held twice, not three times.
-    pub fn split(&self, mut samples: Vec<f32>, rate: u32) -> Vec<Vec<f32>> {
+    pub fn split(&self, samples: Vec<f32>, rate: u32) -> Vec<Vec<f32>> {
+        let mut out: Vec<Vec<f32>> = (0..self.voices.max(1))
+            .map(|v| if v == 0 { Vec::new() } else { samples.clone() })
+            .collect();
+        out[0] = samples;
+        for (v, ch) in out.iter_mut().enumerate() {
+            self.keep_voice(ch, v, rate);
+        }
+        out
+    }
+
+    /// Silence everything in `samples` (the call at `rate`) outside `voice`'s turns: that
+    /// voice's channel, made in place.
+    pub fn keep_voice(&self, samples: &mut [f32], voice: usize, rate: u32) {
         let n = samples.len();
-        let span = |t: &Turn| {
-            let at = |s: f64| ((s * f64::from(rate)) as usize).min(n);
-            (at(t.start), at(t.end).max(at(t.start)))
-        };
-        let mut others: Vec<Vec<f32>> = (1..self.voices.max(1)).map(|_| vec![0f32; n]).collect();
-        // turns are in time order and never overlap: zero what lies between voice 0's turns
+        let at = |s: f64| ((s * f64::from(rate)) as usize).min(n);
+        // turns are in time order and never overlap: zero what lies between this voice's
         let mut kept_to = 0;
-        for t in &self.turns {
-            let (a, b) = span(t);
-            match t.voice {
-                0 => {
-                    samples[kept_to.min(a)..a].fill(0.0);
-                    kept_to = kept_to.max(b);
-                }
-                v => others[v - 1][a..b].copy_from_slice(&samples[a..b]),
-            }
+        for t in self.turns.iter().filter(|t| t.voice == voice) {
+            let (a, b) = (at(t.start), at(t.end).max(at(t.start)));
+            samples[kept_to.min(a)..a].fill(0.0);
+            kept_to = kept_to.max(b);
         }
         samples[kept_to..].fill(0.0);
-        let mut out = vec![samples];
-        out.append(&mut others);
-        out
     }
 }
 
@@ -433,15 +432,4 @@ fn smooth(mut labels: Vec<usize>, min: usize) -> Vec<usize> {
         let l = labels[from];
         labels[s..e].iter_mut().for_each(|x| *x = l);
     }
-}
-
-/// Whether a stereo recording is a mono one saved twice: its channels the same to within
-/// rounding (−80 dB of the peak).
-pub fn identical_channels(channels: &[Vec<f32>]) -> bool {
-    let [l, r] = channels else {
-        return false;
-    };
-    let peak = l.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let tol = (peak * 1e-4).max(1e-6);
-    l.len() == r.len() && l.iter().zip(r).all(|(a, b)| (a - b).abs() <= tol)
 }

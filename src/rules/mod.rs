@@ -10,6 +10,8 @@ mod redact;
 mod roles;
 mod scan;
 mod spec;
+mod when;
+mod window;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +21,7 @@ pub use normalise::{Normalised, normalise};
 pub use pii::{PiiKind, Readback};
 pub use redact::{redact, redact_findings, redact_transcript};
 pub use roles::Role;
+pub use when::Condition;
 
 /// The rule set shipped with callqa (Mandarin and English); `callqa rules default` prints it.
 pub const DEFAULT_RULES: &str = include_str!("default.toml");
@@ -52,6 +55,8 @@ pub enum Kind {
     /// threatening a complaint). A tag rule whose id contains `escalation` marks the call
     /// escalated.
     Tag,
+    /// A finding whenever the rule's `when` holds: metadata alone (`hangup_by = agent`).
+    Flag,
 }
 
 impl Kind {
@@ -114,6 +119,8 @@ pub enum MatchMode {
     Homophone,
     Required,
     Pii,
+    /// A `kind = "flag"` rule: the call's metadata, not its words.
+    Metadata,
 }
 
 crate::serde_names!(MatchMode);
@@ -160,6 +167,8 @@ pub struct Rule {
     unless: Vec<Pattern>,
     pii: Vec<PiiKind>,
     readback: Readback,
+    /// Applies only to calls whose metadata satisfy this.
+    pub when: Option<Condition>,
     /// The `[placeholders]` this rule's phrases and patterns use, with their values.
     pub placeholders: Vec<(String, String)>,
 }

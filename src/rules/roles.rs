@@ -38,7 +38,9 @@ impl RuleSet {
             self.rules
                 .iter()
                 .filter(|r| {
+                    // a conditional rule (a late answer's apology) is no sign of who greets
                     r.kind == Kind::Required
+                        && r.when.is_none()
                         && r.speaker == Who::Agent
                         && r.applies_to(transcript.language)
                 })

@@ -8,20 +8,37 @@ use super::normalise::normalise;
 use super::redact::{email_regex, redact};
 use super::{
     Finding, Group, Kind, MatchMode, Matcher, Mode, PiiKind, Readback, Rule, RuleLanguage, RuleSet,
-    Who, Window, pii,
+    Who, pii,
 };
 use crate::asr::{Segment, Transcript};
-use crate::call::{Language, Speaker};
+use crate::call::{CallMeta, Language, Speaker};
 
 impl RuleSet {
-    /// Scan a call's transcript. `duration_s` places the time windows.
+    /// Scan a transcript with no call metadata known: rules with a `when` do not apply.
     pub fn scan(&self, transcript: &Transcript, duration_s: f64) -> Vec<Finding> {
+        self.scan_call(transcript, duration_s, &CallMeta::default())
+    }
+
+    /// Scan a call's transcript. `duration_s` places the time windows; `meta` decides which
+    /// rules with a `when` apply.
+    pub fn scan_call(
+        &self,
+        transcript: &Transcript,
+        duration_s: f64,
+        meta: &CallMeta,
+    ) -> Vec<Finding> {
         let mut findings = Vec::new();
         for rule in self
             .rules
             .iter()
             .filter(|r| r.applies_to(transcript.language))
+            .filter(|r| r.when.as_ref().is_none_or(|w| w.holds(meta)))
         {
+            if rule.kind == Kind::Flag {
+                findings.push(rule.flag(meta, duration_s));
+                continue;
+            }
+            let from = findings.len();
             for speaker in [Speaker::Agent, Speaker::Customer, Speaker::Mixed] {
                 if !rule.speaker_matches(speaker) {
                     continue;
@@ -42,7 +59,15 @@ impl RuleSet {
                     }
                     Kind::Pii => findings.extend(rule.pii(&stream, speaker)),
                     Kind::Required => findings.extend(rule.required(&stream, speaker, duration_s)),
+                    Kind::Flag => {}
                 }
+            }
+            if let Some(w) = &rule.when {
+                // say why the rule applied: `missing: 久等 | 抱歉 (ring_s = 20)`
+                let why = w.evidence(meta);
+                findings[from..]
+                    .iter_mut()
+                    .for_each(|f| f.evidence = format!("{} ({why})", f.evidence));
             }
         }
         findings.sort_by(|a, b| {
@@ -51,31 +76,6 @@ impl RuleSet {
                 .then_with(|| a.rule_id.cmp(&b.rule_id))
         });
         findings
-    }
-}
-
-impl Window {
-    /// The window's limits in seconds: (look only before `first`, look only after `last`).
-    fn limits(&self, duration: f64) -> (Option<f64>, Option<f64>) {
-        let first = self
-            .first_s
-            .or(self.first_pct.map(|p| duration * p / 100.0));
-        let last = self.last_s.or(self.last_pct.map(|p| duration * p / 100.0));
-        (first, last.map(|l| (duration - l).max(0.0)))
-    }
-
-    pub(super) fn contains(&self, s: &Segment, duration: f64) -> bool {
-        let (first, last) = self.limits(duration);
-        first.is_none_or(|f| s.start < f) && last.is_none_or(|l| s.end > l)
-    }
-
-    /// [start, end) of the window, for a finding about something missing in it.
-    fn bounds(&self, duration: f64) -> (f64, f64) {
-        let (first, last) = self.limits(duration);
-        (
-            last.unwrap_or(0.0),
-            first.map_or(duration, |f| f.min(duration)),
-        )
     }
 }
 
@@ -334,6 +334,23 @@ impl Rule {
             }
         }
         out
+    }
+
+    /// A `kind = "flag"` rule whose `when` holds: one finding over the whole call.
+    fn flag(&self, meta: &CallMeta, duration: f64) -> Finding {
+        let speaker = match self.speaker {
+            Who::Customer => Speaker::Customer,
+            _ => Speaker::Agent,
+        };
+        let when = self.when.as_ref();
+        self.finding_at(
+            speaker,
+            (0.0, duration),
+            String::new(),
+            when.map(|w| w.evidence(meta)).unwrap_or_default(),
+            MatchMode::Metadata,
+            1.0,
+        )
     }
 
     fn required(&self, stream: &Stream, speaker: Speaker, duration: f64) -> Option<Finding> {

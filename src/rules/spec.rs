@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::matcher::{Pattern, Spelling};
 use super::normalise::normalise;
 use super::{
-    DEFAULT_RULES, Group, Kind, Matcher, Mode, PiiKind, Readback, Rule, RuleLanguage, RuleSet,
-    RulesError, Severity, Who, Window,
+    Condition, DEFAULT_RULES, Group, Kind, Matcher, Mode, PiiKind, Readback, Rule, RuleLanguage,
+    RuleSet, RulesError, Severity, Who, Window,
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +75,8 @@ struct RuleSpec {
     /// (default), `skip`ped, or the `only` ones this rule reports.
     #[serde(default)]
     readback: Readback,
+    /// A condition on the call's metadata (`ring_s > 15`): the rule applies only when it holds.
+    when: Option<String>,
 }
 
 fn default_speaker() -> Who {
@@ -274,6 +276,9 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
                 "rule {id}: pii and readback apply to kind = \"pii\" only"
             ))
         }
+        Kind::Flag if !groups.is_empty() || spec.when.is_none() => errors.push(format!(
+            "rule {id}: kind = \"flag\" needs `when` and no phrases (it reads metadata only)"
+        )),
         Kind::Forbidden | Kind::Required | Kind::Tag if groups.is_empty() => {
             errors.push(format!("rule {id}: needs phrases, patterns or all = [...]"))
         }
@@ -284,6 +289,11 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         .iter()
         .map(|p| Pattern::new(normalise(&fill(p, &mut errors)).chars, 0, false))
         .collect();
+    let when = spec.when.as_deref().and_then(|w| {
+        Condition::parse(w)
+            .map_err(|e| errors.push(format!("rule {id}: {e}")))
+            .ok()
+    });
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -304,6 +314,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
             spec.pii
         },
         readback: spec.readback,
+        when,
         placeholders: Vec::new(),
     })
 }

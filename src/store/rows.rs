@@ -12,7 +12,7 @@ use super::columns::Cell;
 use crate::aggregate::AgentRow;
 use crate::analysis::{Acoustics, SpeakerMeasures};
 use crate::asr::Segment;
-use crate::call::{CallInput, CallStatus, Speaker};
+use crate::call::{CallInput, CallMeta, CallStatus, Speaker};
 use crate::pipeline::CallResult;
 use crate::rules::{Finding, Kind, MatchMode, Severity, is_escalation};
 use crate::score::CallScore;
@@ -106,6 +106,39 @@ pub struct CallRow {
     pub processed_at: String,
     /// The full acoustic measures as JSON, so that a rescore can re-apply thresholds.
     pub acoustics_json: Option<String>,
+    // call metadata from the manifest (`call::META_COLUMNS`): null where not given
+    pub ring_s: Option<f64>,
+    pub reported_hold_s: Option<f64>,
+    pub transferred: Option<bool>,
+    pub hangup_by: Option<String>,
+    pub queue: Option<String>,
+    pub csat: Option<i64>,
+    pub resolved: Option<bool>,
+}
+
+impl CallRow {
+    /// The call's metadata as the manifest gave it, for a rescore's `when` conditions.
+    pub fn meta(&self) -> CallMeta {
+        CallMeta {
+            ring_s: self.ring_s,
+            reported_hold_s: self.reported_hold_s,
+            transferred: self.transferred,
+            hangup_by: self.hangup_by.as_deref().and_then(|h| h.parse().ok()),
+            queue: self.queue.clone(),
+            csat: self.csat,
+            resolved: self.resolved,
+        }
+    }
+
+    fn set_meta(&mut self, m: &CallMeta) {
+        self.ring_s = m.ring_s;
+        self.reported_hold_s = m.reported_hold_s;
+        self.transferred = m.transferred;
+        self.hangup_by = m.hangup_by.map(|h| h.to_string());
+        self.queue = m.queue.clone();
+        self.csat = m.csat;
+        self.resolved = m.resolved;
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -178,7 +211,7 @@ table! { CallRow, calls_frame, calls_from_frame, [
     agent_first_response_s, agent_rate_per_min, agent_syllables_per_min, agent_loudness_lufs,
     customer_loudness_lufs, agent_peak_dbfs, agent_clipped_share, agent_flags, transcribed_s,
     diarized, voice_similarity, role_confidence, role_uncertain, needs_review, model_id, rules_version, config_hash, asr_config_hash, run_id, processed_at,
-    acoustics_json,
+    acoustics_json, ring_s, reported_hold_s, transferred, hangup_by, queue, csat, resolved,
 ]; call_date }
 
 table! { FindingRow, findings_frame, findings_from_frame, [
@@ -227,6 +260,7 @@ pub fn call_rows(
         processed_at: processed_at.to_string(),
         ..Default::default()
     };
+    call.set_meta(&input.meta);
     let r = match result {
         Err(e) => {
             call.error = Some(e);

@@ -147,3 +147,33 @@ pub fn tone_bursts(dur: f64, bursts: &[(f64, f64)], amp: f32) -> Vec<f32> {
     }
     x
 }
+
+/// A fresh directory under the system temp dir, removed when dropped. Not the `tempfile` crate:
+/// as a dev-dependency it switched on rustix features the release build lacks, so building an
+/// example after `cargo build --release` compiled polars a second time.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn tempdir() -> std::io::Result<TempDir> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("callqa-test-{}-{n}", std::process::id()));
+        match std::fs::create_dir(&p) {
+            Ok(()) => return Ok(TempDir(p)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}

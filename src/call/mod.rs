@@ -2,10 +2,14 @@
 //! time spans, and what is known of a call before its audio is read. Every stage above uses
 //! these types; this module imports nothing from the crate.
 
+mod meta;
+
 use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+pub use meta::{CallMeta, HangupBy, META_COLUMNS, MetaType, MetaValue, meta_type, parse_meta};
 
 /// Who is talking. On mono recordings both parties share one channel: `Mixed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -134,6 +138,8 @@ pub struct CallInput {
     pub agent_channel: Option<usize>,
     pub language: Option<Language>,
     pub mono_agent: Option<MonoAgent>,
+    /// What the phone system recorded about the call (manifest metadata columns).
+    pub meta: CallMeta,
     /// Why the call cannot be read, found while listing it (a bad manifest cell, a FIFO): it
     /// becomes the call's error row without the file being opened.
     pub problem: Option<String>,
@@ -152,6 +158,7 @@ impl CallInput {
             agent_channel: None,
             language: None,
             mono_agent: None,
+            meta: CallMeta::default(),
             problem: None,
             path,
         }
@@ -219,7 +226,9 @@ macro_rules! serde_names {
     )*};
 }
 
-serde_names!(Speaker, Language, CallStatus, MonoAgent, RoleSource);
+serde_names!(
+    Speaker, Language, CallStatus, MonoAgent, RoleSource, HangupBy
+);
 
 /// Text from outside (ids, file names, error messages quoting them) as shown on a terminal or
 /// in a log line: control characters escaped (`\n`, `\u{1b}`), so a crafted name cannot forge
