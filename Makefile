@@ -50,8 +50,11 @@ test: setup models test-deps
 	$(CARGO) test --locked
 
 # DuckDB (PyPI) reads the Parquet outputs back in the tests: a second, independent reader.
+# Headless Chromium renders the HTML report and review queue in the tests.
 DUCKDB := duckdb==2.0.1
+TEST_PKGS := chromium
 test-deps:
+	$(call apt_install,$(TEST_PKGS))
 	@python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install -q --root-user-action=ignore $(DUCKDB)
 
 demo: build datasets models

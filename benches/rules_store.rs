@@ -129,6 +129,7 @@ fn rows(t: &[Transcript]) -> Vec<CallRows> {
                     evidence: "thats not my problem".into(),
                     mode: MatchMode::Exact,
                     confidence: 1.0,
+                    verdict: None,
                 })
                 .collect();
             let segments = tr

@@ -18,6 +18,7 @@ pub mod diarize;
 pub mod models;
 pub mod pipeline;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod score;
 pub mod store;

@@ -12,7 +12,7 @@ const STAGES: &[&[&str]] = &[
     &["asr", "diarize"],
     &["analysis"],
     &["rules"],
-    &["score"],
+    &["score", "review"],
     &["aggregate"],
     &["config"],
     &["pipeline"],

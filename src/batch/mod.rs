@@ -6,6 +6,7 @@
 mod input;
 mod manifest;
 mod rescore;
+pub mod review;
 mod run;
 
 use std::path::Path;

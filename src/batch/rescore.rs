@@ -8,6 +8,7 @@ use crate::analysis::{self, Acoustics};
 use crate::asr::Transcript;
 use crate::call::{CallStatus, Language};
 use crate::config::Settings;
+use crate::review::{self, Reviews};
 use crate::rules::{Finding, Kind};
 use crate::store::{self, CallRow, FindingRow, SegmentRow, rows};
 
@@ -47,6 +48,7 @@ pub fn rescore(out: &Path, settings: &Settings) -> Result<RescoreSummary, BatchE
             )));
         }
     }
+    let reviews = Reviews::new(store::reviews::read_reviews(out)?);
     let mut summary = RescoreSummary::default();
     for (part, mut rows) in parts.iter().zip(calls) {
         let segments = store::read_segments(out, part)?;
@@ -55,19 +57,20 @@ pub fn rescore(out: &Path, settings: &Settings) -> Result<RescoreSummary, BatchE
         for row in rows.iter_mut().filter(|r| r.status == CallStatus::Ok) {
             // error rows keep their values (and are retried by the next batch)
             let old_score = row.score;
-            let Some(findings) = rescore_call(row, &segments, &old_findings, settings)? else {
+            let Some(findings) = rescore_call(row, &segments, &old_findings, settings, &reviews)?
+            else {
                 continue;
             };
             summary.changed_score += usize::from(old_score != row.score);
             row.config_hash.clone_from(&config_hash);
             row.rules_version.clone_from(&settings.rules.version);
             summary.calls += 1;
-            findings_out.extend(
-                findings
-                    .iter()
-                    .flatten()
-                    .map(|f| rows::finding_row(&row.call_id, &row.agent_id, f)),
-            );
+            let findings = findings.unwrap_or_default();
+            let verdicts = reviews.verdicts(&row.call_id, &findings);
+            findings_out.extend(findings.iter().zip(verdicts).map(|(f, v)| FindingRow {
+                verdict: v.map(|v| v.to_string()),
+                ..rows::finding_row(&row.call_id, &row.agent_id, f)
+            }));
         }
         let frame_err = |e| store::StoreError::Parquet {
             path: part.name.clone(),
@@ -91,6 +94,7 @@ fn rescore_call(
     segments: &[SegmentRow],
     old_findings: &[FindingRow],
     settings: &Settings,
+    reviews: &Reviews,
 ) -> Result<Option<Option<Vec<Finding>>>, BatchError> {
     let Some(json) = row.acoustics_json.as_deref() else {
         return Ok(None);
@@ -126,7 +130,11 @@ fn rescore_call(
         }
         Some(f)
     };
-    let score = cfg.score.score(&acoustics, findings.as_deref());
+    // what reviewers rejected costs nothing
+    let kept = findings
+        .as_ref()
+        .map(|f| review::kept(f, &reviews.verdicts(&id, f)));
+    let score = cfg.score.score(&acoustics, kept.as_deref());
     rows::fill_acoustics(row, &acoustics);
     rows::set_score(row, &score);
     match &findings {

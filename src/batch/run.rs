@@ -14,6 +14,7 @@ use super::{BatchError, content_hash, shard_index};
 use crate::aggregate::AgentRow;
 use crate::call::{CallInput, CallMeta, CallStatus, printable};
 use crate::pipeline::Pipeline;
+use crate::review::{self, Reviews};
 use crate::store::{self, CallRows, Repair, RunInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,8 @@ pub fn run(
         ..Default::default()
     };
     let done = store::done_calls(&opts.out)?;
+    // verdicts recorded on earlier runs apply to the new findings too
+    let reviews = Reviews::new(store::reviews::read_reviews(&opts.out)?);
     let (config_hash, asr_config_hash) = pipeline.settings().hashes();
     let run = RunInfo {
         run_id: run_id(),
@@ -148,7 +151,7 @@ pub fn run(
         scope.spawn(|| {
             pool.install(|| {
                 todo.par_iter().for_each_with(tx, |tx, (call, hash)| {
-                    let rows = process(call, hash, pipeline, &run);
+                    let rows = process(call, hash, pipeline, &run, &reviews);
                     let _ = tx.send(rows);
                 });
             })
@@ -194,8 +197,14 @@ pub fn run(
 }
 
 /// One call through the pipeline; a panic inside a stage becomes an error row, not a dead batch.
-fn process(call: &CallInput, hash: &str, pipeline: &Pipeline, run: &RunInfo) -> (CallRows, f64) {
-    let result = if let Some(problem) = &call.problem {
+fn process(
+    call: &CallInput,
+    hash: &str,
+    pipeline: &Pipeline,
+    run: &RunInfo,
+    reviews: &Reviews,
+) -> (CallRows, f64) {
+    let mut result = if let Some(problem) = &call.problem {
         Err(format!("{}: {problem}", call.path.display()))
     } else if hash.is_empty() {
         // metadata, not open: opening a FIFO would block
@@ -216,6 +225,14 @@ fn process(call: &CallInput, hash: &str, pipeline: &Pipeline, run: &RunInfo) -> 
             Err(format!("{}: internal error: {msg}", call.path.display()))
         })
     };
+    let mut verdicts = Vec::new();
+    if let Ok(r) = &mut result {
+        verdicts = reviews.verdicts(&call.call_id, &r.findings);
+        if verdicts.iter().any(Option::is_some) && r.transcript.is_some() {
+            let kept = review::kept(&r.findings, &verdicts);
+            r.score = pipeline.config().score.score(&r.acoustics, Some(&kept));
+        }
+    }
     let audio_s = result.as_ref().map_or(0.0, |r| r.duration_s);
     let date = call_date(call);
     let mut rows = store::rows::call_rows(
@@ -227,6 +244,9 @@ fn process(call: &CallInput, hash: &str, pipeline: &Pipeline, run: &RunInfo) -> 
         &now_iso(),
     );
     rows.call.input_key = input_key(hash, call);
+    for (f, v) in rows.findings.iter_mut().zip(&verdicts) {
+        f.verdict = v.map(|v| v.to_string());
+    }
     (rows, audio_s)
 }
 

@@ -51,6 +51,27 @@ pub enum MonoAgent {
     Second,
 }
 
+/// A reviewer's verdict (复核/申诉): on a finding, `confirm` or `reject`; on an agent's appeal,
+/// `appeal_upheld` (the findings it covers are rejected) or `appeal_denied` (confirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Confirm,
+    Reject,
+    AppealUpheld,
+    AppealDenied,
+}
+
+impl Verdict {
+    /// What the verdict means for the findings it covers: confirmed or rejected.
+    pub fn effect(self) -> Verdict {
+        match self {
+            Verdict::Confirm | Verdict::AppealDenied => Verdict::Confirm,
+            Verdict::Reject | Verdict::AppealUpheld => Verdict::Reject,
+        }
+    }
+}
+
 /// What decided which voice of a mono call is the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -227,7 +248,7 @@ macro_rules! serde_names {
 }
 
 serde_names!(
-    Speaker, Language, CallStatus, MonoAgent, RoleSource, HangupBy
+    Speaker, Language, CallStatus, MonoAgent, RoleSource, HangupBy, Verdict
 );
 
 /// Text from outside (ids, file names, error messages quoting them) as shown on a terminal or

@@ -88,8 +88,9 @@ pub fn report(args: ReportArgs) -> Outcome {
         team: args.team,
     };
     let html = args.html.unwrap_or_else(|| args.out.join("report.html"));
-    let rows = report::write_report(&args.out, &filter, &html, &settings.config.aggregate)?;
-    print!("{}", report::agent_table(&rows));
+    let r = report::write_report(&args.out, &filter, &html, &settings.config.aggregate)?;
+    print!("{}", report::agent_table(&r.rows));
+    print!("{}", report::verdict_table(&r.verdicts));
     println!("report: {}", html.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ mod check;
 mod dataset;
 mod models;
 mod probe;
+mod review;
 mod rules;
 
 use std::path::PathBuf;
@@ -59,7 +60,11 @@ pub enum Command {
     /// for review, calls near the pass mark, unsure transcripts, and a seeded random share per
     /// agent; writes a review queue as CSV and HTML.
     Sample(dataset::SampleArgs),
-    /// Run SQL over the dataset (tables: calls, findings, segments, agents) with polars.
+    /// Record a reviewer's verdict (复核: confirm or reject a finding) or an appeal's outcome
+    /// (申诉), from the command line or a CSV; a rejected finding stops costing points once
+    /// `rescore` (or the next batch) applies it.
+    Review(review::Args),
+    /// Run SQL over the dataset (tables: calls, findings, segments, agents, reviews) with polars.
     Query(dataset::QueryArgs),
 }
 
@@ -79,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Aggregate(a) => dataset::aggregate(a),
         Command::Report(a) => dataset::report(a),
         Command::Sample(a) => dataset::sample(a),
+        Command::Review(a) => review::run(a),
         Command::Query(a) => dataset::query(a),
     };
     outcome.unwrap_or_else(fail)

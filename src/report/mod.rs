@@ -7,6 +7,7 @@ mod html;
 mod probe;
 mod sample;
 mod table;
+mod verdicts;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ pub use html::html;
 pub use probe::{ProbeReport, render_probe};
 pub use sample::{Pick, Reason, SampleOptions, queue_csv, queue_html, sample};
 pub use table::agent_table;
+pub use verdicts::{RuleVerdicts, rule_verdicts, verdict_table};
 
 use crate::aggregate::{AgentRow, AggregateConfig, CallStat, aggregate};
 use crate::store::{self, StoreError};
@@ -53,14 +55,21 @@ pub enum ReportError {
     NoCalls { out: PathBuf, filtered: bool },
 }
 
+/// What a report shows: the agent rows (worst first) and how reviewers judged each rule.
+pub struct Report {
+    pub rows: Vec<AgentRow>,
+    pub verdicts: Vec<RuleVerdicts>,
+}
+
 /// The agent rows (worst first) of the calls in `out` that `filter` keeps, one period over
-/// all their dates, and the HTML page of them written to `html_path`.
+/// all their dates, the reviewers' verdicts on their findings, and the HTML page of them
+/// written to `html_path`.
 pub fn write_report(
     out: &Path,
     filter: &ReportFilter,
     html_path: &Path,
     cfg: &AggregateConfig,
-) -> Result<Vec<AgentRow>, ReportError> {
+) -> Result<Report, ReportError> {
     let stats: Vec<CallStat> = store::agents::load_stats(out)?
         .into_iter()
         .filter(|s| filter.keep(s))
@@ -73,7 +82,14 @@ pub fn write_report(
     }
     let mut rows = aggregate(&stats, cfg, false);
     worst_first(&mut rows);
+    let calls: std::collections::HashSet<&str> = stats.iter().map(|s| s.call_id.as_str()).collect();
+    let verdicts = rule_verdicts(out, &calls)?;
     let page = html(&rows, &stats, filter, "callqa agent report");
+    let page = page.replacen(
+        "</body>",
+        &format!("{}</body>", verdicts::verdict_html(&verdicts)),
+        1,
+    );
     store::write_atomic(html_path, page.as_bytes())?;
-    Ok(rows)
+    Ok(Report { rows, verdicts })
 }

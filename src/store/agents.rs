@@ -6,14 +6,18 @@ use std::path::Path;
 use super::rows::agents_frame;
 use super::{StoreError, parts, read_calls, read_findings};
 use crate::aggregate::{AgentRow, AggregateConfig, CallStat, aggregate};
-use crate::call::CallStatus;
+use crate::call::{CallStatus, Verdict};
 
 /// Read what aggregation needs from the committed parts of the dataset.
 pub fn load_stats(out: &Path) -> Result<Vec<CallStat>, StoreError> {
     let mut stats = Vec::new();
     for part in parts(out, "calls")? {
         let mut by_call: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for f in read_findings(out, &part)? {
+        // a finding a reviewer rejected is not the agent's
+        for f in read_findings(out, &part)?
+            .into_iter()
+            .filter(|f| f.verdict.as_deref().and_then(|v| v.parse().ok()) != Some(Verdict::Reject))
+        {
             by_call.entry(f.call_id).or_default().push(f.rule_id);
         }
         for c in read_calls(out, &part)? {

@@ -13,6 +13,7 @@ pub mod agents;
 mod columns;
 pub mod lock;
 pub mod quarantine;
+pub mod reviews;
 pub mod rows;
 
 use std::collections::{BTreeSet, HashMap};
@@ -380,7 +381,8 @@ pub fn scan(out: &Path, table: &str) -> Result<LazyFrame, StoreError> {
     LazyFrame::scan_parquet(&glob, args).map_err(|e| pq_err(&dir, e))
 }
 
-/// Run SQL over the dataset; the tables are `calls`, `findings`, `segments` and `agents`.
+/// Run SQL over the dataset; the tables are `calls`, `findings`, `segments`, `agents` and
+/// `reviews` (once a verdict is recorded).
 pub fn query(out: &Path, sql: &str) -> Result<DataFrame, StoreError> {
     if !out.join("calls").is_dir() {
         return Err(io_err(out, "no dataset here (no calls/ directory)"));
@@ -393,7 +395,7 @@ pub fn query(out: &Path, sql: &str) -> Result<DataFrame, StoreError> {
         return Err(StoreError::Parquet {
             path: out.display().to_string(),
             detail: format!(
-                "query refused: {} reads a file; a query sees only the tables calls, findings, segments, agents",
+                "query refused: {} reads a file; a query sees only the tables calls, findings, segments, agents, reviews",
                 m.as_str().trim_end_matches('(').trim()
             ),
         });
@@ -403,6 +405,9 @@ pub fn query(out: &Path, sql: &str) -> Result<DataFrame, StoreError> {
         if let Ok(lf) = scan(out, table) {
             ctx.register(table, lf);
         }
+    }
+    if let Some(lf) = reviews::scan_reviews(out)? {
+        ctx.register("reviews", lf);
     }
     ctx.execute(sql)
         .and_then(|lf| lf.collect())

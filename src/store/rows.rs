@@ -155,6 +155,9 @@ pub struct FindingRow {
     pub evidence: String,
     pub mode: MatchMode,
     pub confidence: f64,
+    /// A reviewer's verdict (`confirm` or `reject`; see `reviews`): a rejected finding costs
+    /// no points. Null: not reviewed.
+    pub verdict: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -216,7 +219,7 @@ table! { CallRow, calls_frame, calls_from_frame, [
 
 table! { FindingRow, findings_frame, findings_from_frame, [
     call_id, agent_id, rule_id, kind, severity, speaker, start_s, end_s, matched_text,
-    evidence, mode, confidence,
+    evidence, mode, confidence, verdict,
 ] }
 
 table! { SegmentRow, segments_frame, segments_from_frame, [
@@ -333,6 +336,7 @@ pub fn finding_row(call_id: &str, agent_id: &str, f: &Finding) -> FindingRow {
         evidence: f.evidence.clone(),
         mode: f.mode,
         confidence: f64::from(f.confidence),
+        verdict: None,
     }
 }
 
