@@ -175,7 +175,9 @@ impl Settings {
         asr_cfg.threads = 0;
         // Datasets batched before `domain_prompt` existed stay resumable while it is off; the
         // prompt words come from the rules, not the file, so they are hashed here.
-        let asr_toml = t(&asr_cfg).replace("domain_prompt = false\n", "");
+        let asr_toml = t(&asr_cfg)
+            .replace("domain_prompt = false\n", "")
+            .replace("audio_ctx = false\n", "");
         let mut parts = vec![asr_toml, t(&c.analysis.vad)];
         if !asr_cfg.zh_vocabulary.is_empty() {
             parts.push(asr_cfg.zh_vocabulary.clone());

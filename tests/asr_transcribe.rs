@@ -26,6 +26,46 @@ fn cer_chars(s: &str) -> Vec<char> {
         .collect()
 }
 
+/// `[asr] audio_ctx`: the encoder sized to the region (at least 10 s, 1 s past its end) still
+/// transcribes real Mandarin within the bound, with times inside the clip.
+#[test]
+fn a_fitted_audio_context_still_transcribes() {
+    use callqa::asr::fitted_audio_ctx;
+    assert_eq!(fitted_audio_ctx(2.0), 500, "at least 10 s");
+    assert_eq!(fitted_audio_ctx(12.0), 650, "1 s past the audio");
+    assert_eq!(fitted_audio_ctx(45.0), 1500, "never past Whisper's 30 s");
+    let cfg = AsrConfig {
+        audio_ctx: true,
+        ..AsrConfig::default()
+    };
+    let (mut errors, mut total) = (0usize, 0usize);
+    for i in 0..3 {
+        let name = format!("datasets/zh-thchs30/A2_{i}");
+        let reference: Vec<char> = textgrid_words(&repo(&format!("{name}.TextGrid")))
+            .into_iter()
+            .flat_map(|(_, _, w)| w.chars().collect::<Vec<_>>())
+            .collect();
+        let a = load16k(&format!("{name}.wav"));
+        let t = transcriber()
+            .transcribe(&a, &cfg.call_defaults(), &cfg)
+            .unwrap();
+        let text: String = t.segments.iter().map(|s| s.text.as_str()).collect();
+        errors += edit_distance(&reference, &cer_chars(&text));
+        total += reference.len();
+        assert!(
+            t.segments.iter().all(|s| s.end <= a.duration_s() + 0.01),
+            "{name}: {:?}",
+            t.segments
+        );
+    }
+    let cer = errors as f64 / total as f64;
+    println!(
+        "THCHS-30 A2_0..2 with a fitted audio context: CER {:.1}%",
+        100.0 * cer
+    );
+    assert!(cer < 0.35, "CER {:.1}% over 35%", 100.0 * cer);
+}
+
 #[test]
 fn mandarin_cer_on_thchs30_is_under_35_percent() {
     let cfg = AsrConfig::default(); // zh

@@ -129,7 +129,7 @@ pub fn run(
             (c, hash, key)
         })
         .collect();
-    let todo: Vec<(CallInput, String)> = hashed
+    let mut todo: Vec<(CallInput, String)> = hashed
         .into_iter()
         .filter(|(c, hash, key)| {
             // an unreadable file (no hash) is always retried: it may be readable now
@@ -138,6 +138,17 @@ pub fn run(
         .map(|(c, hash, _)| (c, hash))
         .collect();
     summary.skipped = summary.in_shard - todo.len();
+    // longest first (by file size), handed out in that order: a batch must not end on one long
+    // call while the other workers idle
+    todo.sort_by_key(|(c, hash)| {
+        // no hash: unreadable, and a FIFO's metadata is all it may be asked
+        let size = if hash.is_empty() {
+            0
+        } else {
+            std::fs::metadata(&c.path).map_or(0, |m| m.len())
+        };
+        std::cmp::Reverse(size)
+    });
 
     let jobs = opts.jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -150,10 +161,12 @@ pub fn run(
     let result = std::thread::scope(|scope| {
         scope.spawn(|| {
             pool.install(|| {
-                todo.par_iter().for_each_with(tx, |tx, (call, hash)| {
-                    let rows = process(call, hash, pipeline, &run, &reviews);
-                    let _ = tx.send(rows);
-                });
+                todo.iter()
+                    .par_bridge()
+                    .for_each_with(tx, |tx, (call, hash)| {
+                        let rows = process(call, hash, pipeline, &run, &reviews);
+                        let _ = tx.send(rows);
+                    });
             })
         });
         let mut n = 0usize;
