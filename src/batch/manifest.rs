@@ -44,29 +44,18 @@ pub(super) fn read_manifest(
     let base = manifest.parent().unwrap_or(Path::new("."));
     let whole =
         |e: &dyn std::fmt::Display| BatchError::Input(format!("{}: {e}", manifest.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_path(manifest)
-        .map_err(|e| whole(&e))?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| whole(&e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
     let meta_names: Vec<&str> = META_COLUMNS.iter().map(|c| c.0).collect();
-    let unknown: Vec<&String> = headers
+    let known: Vec<&str> = MANIFEST_COLUMNS
         .iter()
-        .filter(|h| !MANIFEST_COLUMNS.contains(&h.as_str()) && !meta_names.contains(&h.as_str()))
+        .chain(&meta_names)
+        .copied()
         .collect();
-    if !unknown.is_empty() {
-        return Err(whole(&format!(
-            "unknown column(s) {unknown:?} (the columns are {}; call metadata: {})",
-            MANIFEST_COLUMNS.join(", "),
-            meta_names.join(", ")
-        )));
-    }
+    let columns = format!(
+        "{}; call metadata: {}",
+        MANIFEST_COLUMNS.join(", "),
+        meta_names.join(", ")
+    );
+    let (mut reader, headers) = super::open_csv(manifest, &known, &columns)?;
     let column = |name: &str| headers.iter().position(|h| h == name);
     if column("path").is_none() {
         return Err(whole(&"no `path` column"));

@@ -32,6 +32,38 @@ pub enum BatchError {
     Stored(String),
 }
 
+/// A CSV a person wrote or exported (a manifest, reviewers' verdicts): cells trimmed, rows of any
+/// length (the caller judges each row), and a header whose every column is in `known` — a
+/// misspelt column is an error naming it and the right ones (`columns`), never ignored.
+fn open_csv(
+    path: &Path,
+    known: &[&str],
+    columns: &str,
+) -> Result<(csv::Reader<std::fs::File>, Vec<String>), BatchError> {
+    let whole = |e: &dyn std::fmt::Display| BatchError::Input(format!("{}: {e}", path.display()));
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| whole(&e))?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| whole(&e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let unknown: Vec<&String> = headers
+        .iter()
+        .filter(|h| !known.contains(&h.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(whole(&format!(
+            "unknown column(s) {unknown:?} (the columns are {columns})"
+        )));
+    }
+    Ok((reader, headers))
+}
+
 /// Rebuild the agents table from every call in the dataset. Run when no shard is writing:
 /// it first repairs every shard's leftovers.
 pub fn aggregate(out: &Path, cfg: &AggregateConfig) -> Result<Vec<AgentRow>, BatchError> {

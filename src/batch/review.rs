@@ -21,26 +21,7 @@ pub const REVIEW_COLUMNS: [&str; 6] = [
 /// by row.
 pub fn reviews_from_csv(path: &Path, reviewed_at: &str) -> Result<Vec<Review>, BatchError> {
     let whole = |e: &dyn std::fmt::Display| BatchError::Input(format!("{}: {e}", path.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| whole(&e))?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| whole(&e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let unknown: Vec<&String> = headers
-        .iter()
-        .filter(|h| !REVIEW_COLUMNS.contains(&h.as_str()))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(whole(&format!(
-            "unknown column(s) {unknown:?} (the columns are {})",
-            REVIEW_COLUMNS.join(", ")
-        )));
-    }
+    let (mut reader, headers) = super::open_csv(path, &REVIEW_COLUMNS, &REVIEW_COLUMNS.join(", "))?;
     for required in ["call_id", "verdict", "reviewer"] {
         if !headers.iter().any(|h| h == required) {
             return Err(whole(&format!("no `{required}` column")));
@@ -66,6 +47,14 @@ pub fn reviews_from_csv(path: &Path, reviewed_at: &str) -> Result<Vec<Review>, B
                 .to_string()
         };
         let given = |name: &str| Some(cell(name)).filter(|v| !v.is_empty());
+        if record.len() != headers.len() {
+            problems.push(format!(
+                "row {line}: {} cells, the header has {}",
+                record.len(),
+                headers.len()
+            ));
+            continue;
+        }
         match review(
             cell("call_id"),
             given("rule_id"),
