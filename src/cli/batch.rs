@@ -25,7 +25,8 @@ pub struct Args {
     /// Acoustic measures and acoustic score items only: no transcription.
     #[arg(long)]
     no_asr: bool,
-    /// Calls processed at once (default: cores / 2, at least 1).
+    /// Calls processed at once (default: one per core, each with one Whisper thread: faster
+    /// than fewer calls with more threads, README, Nightly batch).
     #[arg(long)]
     jobs: Option<usize>,
     /// Whisper threads per call (default: cores / jobs).
@@ -61,7 +62,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Outcome {
     let mut settings = Settings::load(args.config.as_deref(), args.rules.as_deref())?;
-    let jobs = args.jobs.unwrap_or(batch::num_cores() / 2).max(1);
+    let jobs = args.jobs.unwrap_or(batch::num_cores()).max(1);
     settings.config.asr.threads = args.threads.unwrap_or(batch::num_cores() / jobs).max(1);
     let pattern = args
         .pattern
