@@ -128,7 +128,9 @@ impl CallMeta {
             "hangup_by" => self.hangup_by = text.and_then(|t| t.parse().ok()),
             "queue" => self.queue = text,
             "csat" => self.csat = num.map(|n| n as i64),
-            _ => self.resolved = flag,
+            "resolved" => self.resolved = flag,
+            // a column added to META_COLUMNS but not here must not land in another field
+            other => return Err(format!("{other}: metadata column not stored")),
         }
         Ok(())
     }
