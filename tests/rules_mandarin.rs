@@ -50,6 +50,8 @@ const GREETINGS: &[(&str, bool)] = &[
     ("您好,南海银行客户服务热线,84号座席为您服务。", true),
     ("您好,南赖银行信用卡中心,公号案539,请问有什么可以帮您。", true),
     ("您好,我是蓝河银行客服,公号沙案59,请讲。", true),
+    // 九 as its homophone 酒 (with [asr] audio_ctx on: 工号是二二五九 → 公号沙案5酒)
+    ("您好,我是蓝和银行客服,公号沙案5酒,庆祥。", true),
     ("您好,南赖银行,功耗是要五四零,很高兴为您服务。", true),
     ("下午好欢迎致电蓝河银行,公好七八字五腰,请问有什么可以帮您。", true),
     ("您好,南赔银行客户服务热线,118号作息为您服务。", true),
@@ -148,6 +150,13 @@ fn telephone_digit_readings_are_digits_only_in_numbers() {
     assert_eq!(n("这个山洞很深"), "这个山洞很深");
     assert_eq!(n("那么3点以后"), "那么3点以后");
     // 要 (the commonest word): a digit only between digits or before a long number
+    // 九's homophones, 夭 for 幺, 案 for 二 (heard through the line), all only inside numbers
+    assert_eq!(n("公号沙案5酒"), "公号沙259");
+    assert_eq!(n("工号久久五四二"), "工号99542");
+    assert_eq!(n("卡号6案5759案5"), "卡号62575925");
+    assert_eq!(n("公后六夭七夭"), "公后6171");
+    assert_eq!(n("好久没来了，住在酒店"), "好久没来了住在酒店");
+    assert_eq!(n("这个案子我来处理"), "这个案子我来处理");
     assert_eq!(n("六腰七要"), "617要");
     assert_eq!(n("九七要七"), "9717");
     assert_eq!(n("电话是要398536527"), "电话是1398536527");
@@ -158,6 +167,8 @@ fn telephone_digit_readings_are_digits_only_in_numbers() {
     // and read-out numbers spelt so are masked
     assert_eq!(redact("手机一三八腰二三四五六七八"), "手机***********");
     assert_eq!(redact("他弯腰了"), "他弯腰了");
+    assert_eq!(redact("卡号6案5759案59357056"), "卡号***************");
+    assert_eq!(redact("等了好久，3天了"), "等了好久，3天了");
 }
 
 #[test]

@@ -100,16 +100,26 @@ fn half_width(c: char) -> char {
     }
 }
 
-/// Whisper's spellings of the telephone readings yāo (1) and dòng (0): 腰/妖 and 洞 are a
-/// digit only next to a digit (三零二腰 is 3021, 幺三八洞洞 is 13800; 弯腰 and 山洞 stay);
-/// 要 (yào, the commonest word of the three) only between two digits or before six (六要七 is
-/// 617, 要398536527 is 1398536527, 我要3个 stays). 么 is left out: 那么3点 is common speech.
-pub fn digit_in_run(chars: &[char], i: usize) -> Option<char> {
-    let variant = |c: char| match c {
-        '腰' | '妖' | '要' => Some('1'),
+/// Whisper's spellings of digits read one by one on the phone: yāo (1) as 腰/妖/夭/吆, dòng (0)
+/// as 洞, jiǔ (9) as its homophones 久/酒/玖, and èr (2), heard through the line, as 案
+/// (公号案539 for 工号二五三九, 卡号6案5… for 六二二五 on the Mandarin service calls). Each is a
+/// digit only next to a digit (三零二腰 is 3021, 久久五四二 is 99542; 弯腰, 山洞, 好久 and 酒店
+/// stay); 要 (yào, the commonest word of them) only between two digits or before six.
+pub fn telephone_digit(c: char) -> Option<char> {
+    match c {
+        '腰' | '妖' | '夭' | '吆' | '要' => Some('1'),
         '洞' => Some('0'),
+        '久' | '酒' | '玖' => Some('9'),
+        '案' => Some('2'),
         _ => None,
-    };
+    }
+}
+
+/// `chars[i]` as a digit where it is a telephone spelling of one inside a read-out number
+/// (`telephone_digit`): 六要七 is 617, 要398536527 is 1398536527, 我要3个 stays. 么 is left
+/// out: 那么3点 is common speech.
+pub fn digit_in_run(chars: &[char], i: usize) -> Option<char> {
+    let variant = telephone_digit;
     let d = variant(chars[i])?;
     let digit = |c: Option<&char>| {
         c.is_some_and(|&c| {

@@ -5,7 +5,7 @@ use crate::asr::{Segment, Transcript};
 use crate::call::Speaker;
 
 use super::Finding;
-use super::normalise::{chinese_digit, digit_in_run, english_digit};
+use super::normalise::{chinese_digit, digit_in_run, english_digit, telephone_digit};
 
 /// Mask personal data in text: every digit of a number of 7 or more digits (in digits,
 /// full-width digits, Chinese numerals or English digit words, broken by up to three spaces,
@@ -51,7 +51,8 @@ fn digit_units(chars: &[char]) -> Vec<usize> {
         }
         i += 1;
     }
-    // 腰/妖/洞 (yāo, dòng) next to a digit across a separator or a digit word ("two, 洞")
+    // a telephone spelling of a digit (not 要) next to a digit across a separator or a digit
+    // word ("two, 洞")
     let mut covered = vec![false; chars.len()];
     for (i, &end) in ends.iter().enumerate().filter(|(_, e)| **e > 0) {
         covered[i..end].fill(true);
@@ -71,7 +72,8 @@ fn digit_units(chars: &[char]) -> Vec<usize> {
         let mut changed = false;
         for i in 0..chars.len() {
             if !covered[i]
-                && matches!(chars[i], '腰' | '妖' | '洞')
+                && chars[i] != '要'
+                && telephone_digit(chars[i]).is_some()
                 && (next_to_digit(&covered, i, -1) || next_to_digit(&covered, i, 1))
             {
                 ends[i] = i + 1;
