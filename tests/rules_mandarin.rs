@@ -291,6 +291,46 @@ fn forbidden_paraphrases_are_found_by_their_shape() {
     }
 }
 
+/// Long 服务忌语 sentences survive one misheard syllable (`syllables_per_edit = 7`), as Whisper
+/// wrote them on the service calls; short ones and the agent's reassurance do not hit.
+#[test]
+fn long_forbidden_sentences_survive_one_misheard_syllable() {
+    let rules = bank_rules();
+    let rule_of = |text: &str| -> Vec<String> {
+        let t = common::transcript("zh", &[(Agent, 1.0, 6.0, text)]);
+        rules
+            .scan(&t, 60.0)
+            .into_iter()
+            .filter(|f| f.rule_id.contains(".forbidden."))
+            .map(|f| f.rule_id)
+            .collect()
+    };
+    #[rustfmt::skip]
+    let table: &[(&str, &[&str])] = &[
+        // 你怎么还不明白呢, 这是你自己的问题 as Whisper base wrote them
+        ("你怎么还不念拜呢?", &["zh.forbidden.dismissive"]),
+        ("就是你自己的问题,你的自己承担。", &["zh.forbidden.blaming"]),
+        ("我不是跟您说了吗,这个办不了。", &["zh.forbidden.dismissive"]),
+        // one syllable off a short phrase is another word
+        ("急什么事吗", &[]),
+        ("你听得懂吗", &[]),
+        // reassurance: one syllable from 这不是我的问题 / 这是你自己的问题
+        ("这不是您的问题,是系统的原因。", &[]),
+        ("这不是你自己的问题,我帮您处理。", &[]),
+        // two syllables off
+        ("这是我们自己的问题,我们来处理。", &[]),
+    ];
+    for (text, want) in table {
+        assert_eq!(rule_of(text), want.to_vec(), "{text}");
+    }
+    let lint = RuleSet::parse(
+        "version = \"t\"\n[[rules]]\nid = \"x\"\nkind = \"forbidden\"\nseverity = \"major\"\n\
+         syllables_per_edit = 7\nphrases = [\"你怎么还不明白\"]\n",
+    )
+    .unwrap_err();
+    assert!(lint[0].contains("needs match = \"homophone\""), "{lint:?}");
+}
+
 #[test]
 fn the_domain_prompt_carries_the_rules_company() {
     let rules = bank_rules();

@@ -34,6 +34,7 @@ struct GroupSpec {
     #[serde(rename = "match")]
     mode: Option<Mode>,
     max_edits: Option<usize>,
+    syllables_per_edit: Option<usize>,
     /// What the group stands for (工号): a missing requirement names it, not its patterns.
     name: Option<String>,
 }
@@ -55,6 +56,9 @@ struct RuleSpec {
     #[serde(rename = "match")]
     mode: Option<Mode>,
     max_edits: Option<usize>,
+    /// Homophone mode without `max_edits`: a phrase may differ by one syllable per this many of
+    /// its own (long sentences survive one misheard syllable; short words must be whole).
+    syllables_per_edit: Option<usize>,
     #[serde(default)]
     phrases: Vec<String>,
     #[serde(default)]
@@ -197,6 +201,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
                        patterns: &[String],
                        mode: Option<Mode>,
                        max_edits: Option<usize>,
+                       per_edit: Option<usize>,
                        name: Option<String>,
                        errors: &mut Vec<String>| {
         let mode = mode.or(spec.mode).unwrap_or(if patterns.is_empty() {
@@ -204,6 +209,14 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
         } else {
             Mode::Regex
         });
+        let per_edit = per_edit.or(spec.syllables_per_edit);
+        if let Some(k) = per_edit {
+            if mode != Mode::Homophone || k < 2 {
+                errors.push(format!(
+                    "rule {id}: syllables_per_edit = {k} needs match = \"homophone\" and a value of 2 or more"
+                ));
+            }
+        }
         let mut matchers = Vec::new();
         for p in phrases {
             let p = fill(p, errors);
@@ -216,7 +229,9 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
             }
             let edits = match mode {
                 Mode::Fuzzy => max_edits.or(spec.max_edits).unwrap_or(n.chars.len() / 5),
-                Mode::Homophone => max_edits.or(spec.max_edits).unwrap_or(0),
+                Mode::Homophone => max_edits
+                    .or(spec.max_edits)
+                    .unwrap_or_else(|| per_edit.map_or(0, |k| n.chars.len() / k.max(1))),
                 _ => 0,
             };
             matchers.push(Matcher::Phrase(
@@ -251,6 +266,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
             spec.mode,
             spec.max_edits,
             None,
+            None,
             &mut errors,
         ));
     }
@@ -260,6 +276,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
             &g.patterns,
             g.mode,
             g.max_edits,
+            g.syllables_per_edit,
             g.name.clone(),
             &mut errors,
         ));
