@@ -85,9 +85,9 @@ MONO_CALLS := 40
 eval-mono: build zh-calls models
 	@mkdir -p $(ZH_MONO)/audio
 	head -1 $(ZH_CALLS)/manifest.csv > $(ZH_MONO)/manifest.csv
-	tail -n +2 $(ZH_CALLS)/manifest.csv | head -$(MONO_CALLS) | while IFS=, read -r p id agent team at ch lang; do \
+	tail -n +2 $(ZH_CALLS)/manifest.csv | head -$(MONO_CALLS) | while IFS=, read -r p id agent team at ch rest; do \
 	  sox $(ZH_CALLS)/$$p $(ZH_MONO)/audio/$$id.wav remix 1,2 && \
-	  echo "audio/$$id.wav,$$id,$$agent,$$team,$$at,,$$lang" >> $(ZH_MONO)/manifest.csv; done
+	  echo "audio/$$id.wav,$$id,$$agent,$$team,$$at,,$$rest" >> $(ZH_MONO)/manifest.csv; done
 	./target/release/callqa batch $(ZH_MONO)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-mono
 	$(CARGO) run --release --locked -q --example diarize_eval -- --manifest $(ZH_CALLS)/manifest.csv \
 	  --truth $(ZH_CALLS)/truth --limit $(MONO_CALLS) --mono-out target/eval-zh-mono \

