@@ -54,6 +54,20 @@ fn a_late_answer_needs_an_apology_and_a_transfer_an_explanation() {
         &[greeting, (Speaker::Agent, 30.0, 32.0, "不好意思"), closing],
     );
     assert!(fired(&too_late, &meta(&[("ring_s", "20")])).contains(&late.to_string()));
+    // as Whisper wrote 工号九七四四，久等了 on a service call: 久 as the digit 9
+    let heard = transcript(
+        "zh",
+        &[
+            (
+                Speaker::Agent,
+                0.5,
+                5.0,
+                "下午好,欢迎致电蓝河银行,公后97449等了。",
+            ),
+            closing,
+        ],
+    );
+    assert!(!fired(&heard, &meta(&[("ring_s", "43")])).contains(&late.to_string()));
 
     let transfer = "zh.required.transfer_explained";
     assert!(fired(&plain, &meta(&[("transferred", "true")])).contains(&transfer.to_string()));
@@ -184,9 +198,64 @@ fn the_batch_reads_metadata_columns_from_the_manifest() {
     )
     .unwrap();
     let rules = rules_path.to_str().unwrap();
+    let rates = |out: &std::path::Path| {
+        let calls =
+            callqa::store::query(out, "SELECT agent_rate_per_min FROM calls ORDER BY call_id")
+                .unwrap();
+        callqa::store::floats(&calls, "agent_rate_per_min")
+    };
+    let counted = rates(&out);
     let (code, _, err) = callqa(&["rescore", "--out", out.to_str().unwrap(), "--rules", rules]);
     assert_eq!(code, 0, "{err}");
+    // the card number read back is masked in the stored text; its digits were still said
+    assert_eq!(rates(&out), counted);
     let late_rules = rule_ids("late");
     assert!(!late_rules.contains(&"zh.required.late_answer_apology".to_string()));
     assert!(late_rules.contains(&"agent.flag.hung_up".to_string()));
+}
+
+/// `check` takes the call record on the command line, checked like a manifest's cells.
+#[test]
+fn check_reads_the_call_record_from_meta_flags() {
+    let dir = common::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        callqa::rules::starter_rules("蓝河银行", "Blue River Bank"),
+    )
+    .unwrap();
+    let audio = repo("tests/fixtures/speech/call_zh_service.wav");
+    let model = common::model_path();
+    let base = [
+        "check",
+        "--model",
+        model.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        audio.to_str().unwrap(),
+    ];
+    // a misspelt column or a bad value: no run, the message names the cell and the columns
+    for (bad, says) in [
+        ("rign_s=40", "not a metadata column"),
+        ("ring_s=soon", "ring_s"),
+    ] {
+        let (code, _, err) = callqa(&[&base[..], &["--meta", bad]].concat());
+        assert_ne!(code, 0);
+        assert!(err.contains(bad) && err.contains(says), "{err}");
+        assert!(
+            err.contains("hangup_by") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+    let (code, out, err) = callqa(
+        &[
+            &base[..],
+            &["--meta", "ring_s=40", "--meta", "hangup_by=agent"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("agent.flag.hung_up"), "{out}");
+    assert!(out.contains("zh.required.late_answer_apology"), "{out}");
+    assert!(out.contains("ring_s = 40"), "{out}");
 }

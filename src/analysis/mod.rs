@@ -312,6 +312,20 @@ pub fn rejudge(acoustics: &mut Acoustics, language: Language, cfg: &AnalysisConf
     }
 }
 
+/// Put back transcript rates counted earlier (a rescore of text since masked: 13812345678 was
+/// eleven syllables, ***** is none) and judge them again.
+pub fn restore_rates(
+    acoustics: &mut Acoustics,
+    rates: &[Option<f64>],
+    language: Language,
+    cfg: &AnalysisConfig,
+) {
+    for (m, r) in acoustics.speakers.iter_mut().zip(rates) {
+        m.transcript_rate_per_min = *r;
+        m.flags = flags(m, language, cfg);
+    }
+}
+
 /// Add transcript-based speech rates and the flags that depend on them.
 pub fn apply_transcript(acoustics: &mut Acoustics, transcript: &Transcript, cfg: &AnalysisConfig) {
     for m in &mut acoustics.speakers {

@@ -111,7 +111,16 @@ fn rescore_call(
         None
     } else {
         let (transcript, redacted) = transcript_of(segments, &id, lang);
+        let counted: Vec<Option<f64>> = acoustics
+            .speakers
+            .iter()
+            .map(|m| m.transcript_rate_per_min)
+            .collect();
         analysis::apply_transcript(&mut acoustics, &transcript, &cfg.analysis);
+        if redacted {
+            // masked numbers are not the words said: keep the rates counted on the raw text
+            analysis::restore_rates(&mut acoustics, &counted, lang, &cfg.analysis);
+        }
         let mut f =
             settings
                 .rules

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{Outcome, build_pipeline};
-use crate::call::{CallInput, Language};
+use crate::call::{CallInput, Language, META_COLUMNS};
 use crate::config::{Config, Settings};
 use crate::report::render_check;
 
@@ -37,6 +37,10 @@ pub struct Args {
     /// Bank); without it `check` refuses, since every greeting would be "missing".
     #[arg(long)]
     allow_placeholder: bool,
+    /// What the phone system recorded about the call, as a manifest's metadata column would say
+    /// it (repeatable): `--meta ring_s=40 --meta transferred=true`; rules' `when` reads them.
+    #[arg(long = "meta", value_name = "COLUMN=VALUE")]
+    meta: Vec<String>,
     /// Keep phone, ID and card numbers and e-mails in the printed transcript (default: masked).
     #[arg(long)]
     keep_raw_text: bool,
@@ -59,13 +63,24 @@ pub fn run(args: Args) -> Outcome {
     cfg.asr.agent_channel = args.agent_channel.unwrap_or(cfg.asr.agent_channel);
     cfg.asr.threads = args.threads.unwrap_or(cfg.asr.threads);
     cfg.asr.gate &= !args.no_gate;
+    let mut input = CallInput::from_path(&args.file);
+    for cell in &args.meta {
+        let columns = || META_COLUMNS.map(|c| c.0).join(", ");
+        let (name, value) = cell
+            .split_once('=')
+            .ok_or_else(|| format!("--meta {cell:?}: expected COLUMN=VALUE ({})", columns()))?;
+        input
+            .meta
+            .set(name.trim(), value)
+            .map_err(|e| format!("--meta {cell:?}: {e} (columns: {})", columns()))?;
+    }
     let settings = Settings::with_rules(cfg, args.rules.as_deref())
         .map_err(|e| e.in_file(args.config.as_deref()))?;
     if !(args.no_asr || args.allow_placeholder) {
         settings.refuse_placeholders(&[settings.config.asr.language])?;
     }
     let pipeline = build_pipeline(settings, args.model, args.no_asr, args.keep_raw_text)?;
-    let result = pipeline.run(&CallInput::from_path(&args.file))?;
+    let result = pipeline.run(&input)?;
     if args.json {
         println!("{}", serde_json::to_string(&result)?);
     } else {
