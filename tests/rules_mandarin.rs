@@ -227,6 +227,8 @@ fn a_number_read_back_to_verify_is_its_own_rule() {
         ("为了何习身份,名的预留手机号是186-4050-8074", Some(("pii.readback", "mobile number"))),
         // long numbers that are nobody's: orders, tracking, 工号
         ("您的订单号是202611270012345678，我这边已经查到了", None),
+        // 订单 spelt 定单 (and 号 heard as 好), as Whisper wrote it on the service calls
+        ("您的定单好是2026、1222、7138、4993、3我这边已经查到了。", None),
         ("快递单号是7712345678901234", None),
         ("我的工号是30215，有问题可以再打过来", None),
     ];

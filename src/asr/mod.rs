@@ -257,7 +257,25 @@ impl Transcriber {
                 tr.transcribed_s += (b - a) as f64 / rate;
             }
             let map = TimeMap(pieces);
+            let before = tr.segments.len();
             self.transcribe_window(&window, &map, speaker, tr.language, cfg, &mut tr.segments)?;
+            let heard: Vec<(f64, f64)> = tr.segments[before..]
+                .iter()
+                .map(|s| (s.start, s.end))
+                .collect();
+            for p in map.skipped(&heard) {
+                let a = (p.call_s * rate) as usize;
+                let b = (a + (p.len_s * rate) as usize).min(samples.len());
+                let alone = TimeMap(vec![Piece { window_s: 0.0, ..p }]);
+                self.transcribe_window(
+                    &samples[a..b],
+                    &alone,
+                    speaker,
+                    tr.language,
+                    cfg,
+                    &mut tr.segments,
+                )?;
+            }
         }
         Ok(())
     }

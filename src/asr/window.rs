@@ -34,6 +34,33 @@ impl TimeMap {
     }
 }
 
+/// A packed region shorter than this that Whisper left without text is let be (a breath, a
+/// click); a longer one is transcribed again on its own.
+const MIN_RETRY_S: f64 = 1.0;
+/// How much of a region a segment must overlap to count as its text.
+const COVERED_S: f64 = 0.2;
+
+impl TimeMap {
+    /// The packed regions no segment (call times) speaks for. In a packed window Whisper
+    /// sometimes jumps past whole regions — three agent turns, 20 s of speech, on a Mandarin
+    /// service call — so these get a Whisper call of their own. None for a single region.
+    pub(super) fn skipped(&self, heard: &[(f64, f64)]) -> Vec<Piece> {
+        if self.0.len() < 2 {
+            return Vec::new();
+        }
+        self.0
+            .iter()
+            .filter(|p| p.len_s >= MIN_RETRY_S)
+            .filter(|p| {
+                !heard
+                    .iter()
+                    .any(|&(a, b)| b.min(p.call_s + p.len_s) - a.max(p.call_s) > COVERED_S)
+            })
+            .copied()
+            .collect()
+    }
+}
+
 /// Group consecutive regions (sample ranges) so that each group, with PACK_GAP_S between its
 /// regions, lasts at most `window_s`; a longer region is a group of its own.
 pub(super) fn pack(
@@ -110,5 +137,30 @@ mod tests {
         );
         assert_eq!((map.start(11.5), map.end(11.5)), (21.0, 21.0));
         assert_eq!(map.end(25.0), 30.0, "past the end: the last region's end");
+    }
+
+    #[test]
+    fn regions_whisper_jumped_past_are_found() {
+        // Z004's agent channel packed into one window: Whisper gave the greeting and the
+        // closing, nothing for the three turns between (call times, s)
+        let piece = |call_s: f64, len_s: f64| Piece {
+            window_s: 0.0,
+            call_s,
+            len_s,
+        };
+        let map = TimeMap(vec![
+            piece(0.8, 6.2),
+            piece(10.7, 6.5),
+            piece(20.0, 3.8),
+            piece(24.9, 6.5),
+            piece(33.2, 5.8),
+            piece(40.0, 0.6),
+        ]);
+        let heard = [(0.8, 7.1), (33.2, 39.0)];
+        let calls: Vec<f64> = map.skipped(&heard).iter().map(|p| p.call_s).collect();
+        assert_eq!(calls, [10.7, 20.0, 24.9], "the 0.6 s region is let be");
+        // a segment's edge 0.1 s into a region is not its text; one region alone is never retried
+        assert_eq!(map.skipped(&[(0.0, 10.8), (20.0, 40.6)]).len(), 1);
+        assert!(TimeMap(vec![piece(0.0, 5.0)]).skipped(&[]).is_empty());
     }
 }

@@ -205,10 +205,11 @@ fn bridged(chars: &[char], run_end: usize, digits: &str, before: &str) -> Option
 }
 
 /// Numbers these words name are not a person's: order and tracking numbers are often 16–19
-/// digits long, like a card.
-const NOT_PERSONAL: [&str; 12] = [
-    "订单", "单号", "运单", "快递", "物流", "流水", "工单", "合同", "工号", "编号", "order",
-    "tracking",
+/// digits long, like a card. 定单 is 订单's other spelling, and Whisper's for it on the service
+/// calls (您的定单好是2026…).
+const NOT_PERSONAL: [&str; 13] = [
+    "订单", "定单", "单号", "运单", "快递", "物流", "流水", "工单", "合同", "工号", "编号",
+    "order", "tracking",
 ];
 
 /// What the words just before a number say it is, nearest word first; `before` is normalised
