@@ -173,11 +173,13 @@ impl Settings {
         // thread counts change speed, not results
         let mut asr_cfg = c.asr.clone();
         asr_cfg.threads = 0;
-        // Datasets batched before `domain_prompt` existed stay resumable while it is off; the
+        // Datasets batched before `domain_prompt`, `audio_ctx` and `window_languages` existed stay
+        // resumable while they are at their defaults; the
         // prompt words come from the rules, not the file, so they are hashed here.
         let asr_toml = t(&asr_cfg)
             .replace("domain_prompt = false\n", "")
-            .replace("audio_ctx = false\n", "");
+            .replace("audio_ctx = false\n", "")
+            .replace("window_languages = [\"zh\"]\n", "");
         let mut parts = vec![asr_toml, t(&c.analysis.vad)];
         if !asr_cfg.zh_vocabulary.is_empty() {
             parts.push(asr_cfg.zh_vocabulary.clone());
