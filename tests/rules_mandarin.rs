@@ -258,19 +258,22 @@ fn readback_is_for_pii_rules_only() {
     assert!(err[0].contains("kind = \"pii\" only"), "{err:?}");
 }
 
+/// The forbidden rules an agent's line breaks, in order.
+fn forbidden_rules(rules: &RuleSet, text: &str) -> Vec<String> {
+    let t = common::transcript("zh", &[(Agent, 1.0, 6.0, text)]);
+    rules
+        .scan(&t, 60.0)
+        .into_iter()
+        .filter(|f| f.rule_id.contains(".forbidden."))
+        .map(|f| f.rule_id)
+        .collect()
+}
+
 /// Attitudes said in other words than the rule's phrases (issue #13's examples).
 #[test]
 fn forbidden_paraphrases_are_found_by_their_shape() {
     let rules = bank_rules();
-    let rule_of = |text: &str| -> Vec<String> {
-        let t = common::transcript("zh", &[(Agent, 1.0, 6.0, text)]);
-        rules
-            .scan(&t, 60.0)
-            .into_iter()
-            .filter(|f| f.rule_id.contains(".forbidden."))
-            .map(|f| f.rule_id)
-            .collect()
-    };
+    let rule_of = |text: &str| forbidden_rules(&rules, text);
     #[rustfmt::skip]
     let table: &[(&str, &str)] = &[
         ("这个我管不了", "zh.forbidden.dismissive"),
@@ -298,15 +301,7 @@ fn forbidden_paraphrases_are_found_by_their_shape() {
 #[test]
 fn long_forbidden_sentences_survive_one_misheard_syllable() {
     let rules = bank_rules();
-    let rule_of = |text: &str| -> Vec<String> {
-        let t = common::transcript("zh", &[(Agent, 1.0, 6.0, text)]);
-        rules
-            .scan(&t, 60.0)
-            .into_iter()
-            .filter(|f| f.rule_id.contains(".forbidden."))
-            .map(|f| f.rule_id)
-            .collect()
-    };
+    let rule_of = |text: &str| forbidden_rules(&rules, text);
     #[rustfmt::skip]
     let table: &[(&str, &[&str])] = &[
         // 你怎么还不明白呢, 这是你自己的问题 as Whisper base wrote them
