@@ -232,12 +232,7 @@ fn identical_stereo_channels_are_a_mono_recording() {
 #[test]
 fn customer_words_on_mono_calls_do_not_fail_the_agent() {
     let dir = common::tempdir().unwrap();
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
-        callqa::rules::starter_rules("蓝河银行", "Blue River Bank"),
-    )
-    .unwrap();
+    let rules = common::bank_rules_file(dir.path());
     let model = common::model_path();
     for name in ["mono_zh_customer_id.wav", "mono_zh_customer_profanity.wav"] {
         let path = repo(&format!("tests/fixtures/speech/{name}"));

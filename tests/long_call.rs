@@ -37,12 +37,7 @@ fn run_measured(args: &[&str], stderr: &Path) -> (i32, String, f64) {
 fn two_hour_calls_stay_under_one_gib() {
     let dir = common::tempdir().unwrap();
     let d = dir.path();
-    let rules = d.join("rules.toml");
-    std::fs::write(
-        &rules,
-        callqa::rules::starter_rules("蓝河银行", "Blue River Bank"),
-    )
-    .unwrap();
+    let rules = common::bank_rules_file(d);
     // the 48 s two-voice service call, then two hours of line noise
     let call =
         callqa::audio::decode(&common::repo("tests/fixtures/speech/call_zh_service.wav")).unwrap();

@@ -218,12 +218,7 @@ fn the_batch_reads_metadata_columns_from_the_manifest() {
 #[test]
 fn check_reads_the_call_record_from_meta_flags() {
     let dir = common::tempdir().unwrap();
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
-        callqa::rules::starter_rules("蓝河银行", "Blue River Bank"),
-    )
-    .unwrap();
+    let rules = common::bank_rules_file(dir.path());
     let audio = repo("tests/fixtures/speech/call_zh_service.wav");
     let model = common::model_path();
     let base = [

@@ -45,12 +45,7 @@ fn a_rejected_finding_stops_costing_points_and_survives_a_rerun() {
         input.join("C1.wav"),
     )
     .unwrap();
-    let rules = d.join("rules.toml");
-    std::fs::write(
-        &rules,
-        callqa::rules::starter_rules("蓝河银行", "Blue River Bank"),
-    )
-    .unwrap();
+    let rules = common::bank_rules_file(d);
     let out = d.join("out");
     let (model, rules, out_s) = (
         model_path(),

@@ -84,6 +84,17 @@ pub fn encoder_path() -> PathBuf {
     p
 }
 
+/// A starter rules file for the demo bank (蓝河银行 / Blue River Bank) in `dir`.
+pub fn bank_rules_file(dir: &Path) -> PathBuf {
+    let path = dir.join("rules.toml");
+    std::fs::write(
+        &path,
+        callqa::rules::starter_rules("蓝河银行", "Blue River Bank"),
+    )
+    .unwrap();
+    path
+}
+
 /// The Whisper model the tests use: $CALLQA_MODEL or models/ggml-base.bin (made by `make models`).
 pub fn model_path() -> PathBuf {
     let p = std::env::var_os("CALLQA_MODEL")
