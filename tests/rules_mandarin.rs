@@ -63,6 +63,9 @@ const GREETINGS: &[(&str, bool)] = &[
     ("您好,南非银行,我是客服专员,公号四服三八五,请问您要资刑审问。", true),
     // both syllables of the name near ones (same initial or same final): 来个 for 蓝河
     ("您好,来个银行客户服务热线,84号座席为您服务。", true),
+    // one syllable off and the other near (买 for 蓝, 个 for 河): a four-syllable name passes one
+    // near sound beyond its edit (Z-calls: Whisper wrote 买个银行 for a greeting with 蓝河银行)
+    ("您好,买个银行,工号3021。", true),
     // a seat number said as a quantity (九十号, 十四号 heard as 试试号)
     ("您好欢迎致电蓝河银行,九十号客服为您服务,请问有什么可以帮您。", true),
     ("您好,这里是蓝河银行客服中心,我试试号化物源,请问有什么可以帮您。", true),
@@ -72,8 +75,6 @@ const GREETINGS: &[(&str, bool)] = &[
     ("您好，建设银行，工号3021。", false),
     ("您好，华夏银行，工号3021。", false),
     ("您好，招商银行，工号3021。", false),
-    // one syllable off and the other only near: 买个 (m for l, ai for an; ge for he)
-    ("您好,买个银行,工号3021。", false),
     // 您的银行 is not 蓝河银行 (nin/lan and de/he share a letter, not a sound)
     ("您好,工号3021,我这边查到您的银行卡号。", false),
     ("蓝河银行，工号3021。", false),
