@@ -207,8 +207,17 @@ fn the_batch_reads_metadata_columns_from_the_manifest() {
     let counted = rates(&out);
     let (code, _, err) = callqa(&["rescore", "--out", out.to_str().unwrap(), "--rules", rules]);
     assert_eq!(code, 0, "{err}");
-    // the card number read back is masked in the stored text; its digits were still said
-    assert_eq!(rates(&out), counted);
+    // the card number read back is masked in the stored text; its digits were still said (the
+    // stored acoustics' JSON may read back a last bit off)
+    let same = |a: &Option<f64>, b: &Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs(),
+        _ => a == b,
+    };
+    let rescored = rates(&out);
+    assert!(
+        rescored.len() == counted.len() && rescored.iter().zip(&counted).all(|(a, b)| same(a, b)),
+        "{rescored:?} against {counted:?}"
+    );
     let late_rules = rule_ids("late");
     assert!(!late_rules.contains(&"zh.required.late_answer_apology".to_string()));
     assert!(late_rules.contains(&"agent.flag.hung_up".to_string()));

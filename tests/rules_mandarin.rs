@@ -543,3 +543,23 @@ fn a_customers_escalation_is_a_tag_that_costs_nothing() {
         score.items
     );
 }
+
+/// A number in a homophone phrase is also its spoken digits: Whisper wrote 12315 as 妖儿三妖舞
+/// on a service call (Z114), and 打12315 still tags the escalation.
+#[test]
+fn a_phrases_digits_match_the_digits_as_said() {
+    let rules = bank_rules();
+    let escalated = |said: &str| {
+        let t = common::transcript("zh", &[(Customer, 5.0, 9.0, said)]);
+        rules
+            .scan(&t, 15.0)
+            .iter()
+            .any(|f| f.rule_id == "zh.tag.escalation")
+    };
+    assert!(escalated("我要打妖儿三妖舞头送你乌。"));
+    assert!(escalated("我要打幺二三幺五。"));
+    assert!(
+        !escalated("我要打一下三个五。"),
+        "words between: not the number"
+    );
+}

@@ -143,6 +143,21 @@ pub struct Spelling {
     digits: bool,
 }
 
+/// Each digit's readings (toneless): 幺 and 两 as well as 一 and 二, 洞 for 0 as radio and
+/// phone operators say it.
+const DIGIT_READINGS: [&[&str]; 10] = [
+    &["ling", "dong"],
+    &["yi", "yao"],
+    &["er", "liang"],
+    &["san"],
+    &["si"],
+    &["wu"],
+    &["liu"],
+    &["qi"],
+    &["ba"],
+    &["jiu"],
+];
+
 /// A syllable (toneless, as said) that is a digit's reading: Whisper writes a spoken number it
 /// does not recognise as one with same-sounding characters (幺九七幺七 → 要久期要期).
 fn digit_of_sound(c: char) -> Option<char> {
@@ -150,19 +165,8 @@ fn digit_of_sound(c: char) -> Option<char> {
         return Some(c);
     }
     let p = c.to_pinyin()?;
-    Some(match p.plain() {
-        "ling" | "dong" => '0',
-        "yi" | "yao" => '1',
-        "er" | "liang" => '2',
-        "san" => '3',
-        "si" => '4',
-        "wu" => '5',
-        "liu" => '6',
-        "qi" => '7',
-        "ba" => '8',
-        "jiu" => '9',
-        _ => return None,
-    })
+    let d = DIGIT_READINGS.iter().position(|r| r.contains(&p.plain()))?;
+    char::from_digit(d as u32, 10)
 }
 
 /// Shortest run of digit-sounding characters read as a number: four, since a 工号 has four or
@@ -244,8 +248,14 @@ pub fn heard(c: char) -> HashSet<String> {
 
 /// Every toneless reading of a rule phrase's character (an author may mean any of them, 行 in
 /// 银行 is háng), lenient where Mandarin speakers (and Whisper) blur: zh/ch/sh → z/c/s,
-/// l → n, -ng → -n. Non-Chinese characters sound as themselves.
+/// l → n, -ng → -n. A digit sounds as itself and as said (1: yi, yao); other non-Chinese
+/// characters as themselves.
 pub fn sounds(c: char) -> HashSet<String> {
+    if let Some(d) = c.to_digit(10) {
+        // a digit in a phrase is also said: 打12315 is 打妖儿三妖舞 as Whisper writes it
+        let said = DIGIT_READINGS[d as usize].iter().map(|p| lenient(p));
+        return std::iter::once(c.to_string()).chain(said).collect();
+    }
     match c.to_pinyin_multi() {
         Some(multi) => multi.into_iter().map(|p| lenient(p.plain())).collect(),
         None => std::iter::once(c.to_string()).collect(),

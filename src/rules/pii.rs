@@ -88,12 +88,18 @@ pub fn is_readback(chars: &[char], hit: Hit, from: usize) -> bool {
 
 /// Whether `word` is in `text`, character by character by toneless sound.
 fn sounds_in(text: &[char], word: &str) -> bool {
+    last_by_sound(text, word).is_some()
+}
+
+/// Where `word` last starts in `text`, character by character by toneless sound (`？`: any
+/// one character).
+fn last_by_sound(text: &[char], word: &str) -> Option<usize> {
     let want: Vec<Option<_>> = word
         .chars()
         .map(|c| (c != '？').then(|| sounds(c)))
         .collect();
     let got: Vec<_> = text.iter().map(|&c| heard(c)).collect();
-    got.windows(want.len()).any(|w| {
+    got.windows(want.len()).rposition(|w| {
         w.iter()
             .zip(&want)
             .all(|(g, s)| s.as_ref().is_none_or(|s| !g.is_disjoint(s)))
@@ -212,8 +218,8 @@ const NOT_PERSONAL: [&str; 13] = [
     "order", "tracking",
 ];
 
-/// What the words just before a number say it is, nearest word first; `before` is normalised
-/// text (lowercase, no spaces between CJK). Whisper drops and repeats digits of long read-out
+/// What the words just before a number say it is, nearest word first (Chinese ones by sound);
+/// `before` is normalised text (lowercase, no spaces between CJK). Whisper drops and repeats digits of long read-out
 /// numbers, so a run one or two digits off the kind's length still counts here; an ID heard as
 /// 16 digits is an ID, not a card, when the agent said 身份证.
 fn by_context(digits: &str, before: &str) -> Option<PiiKind> {
@@ -238,10 +244,19 @@ fn by_context(digits: &str, before: &str) -> Option<PiiKind> {
             &["卡", "账号", "帐号", "card", "account"],
         ),
     ];
+    // Chinese words by sound: Whisper writes 身份证 as 身份正
+    let chars: Vec<char> = before.chars().collect();
+    let last = |w: &&str| {
+        if w.is_ascii() {
+            before.rfind(w).map(|b| before[..b].chars().count())
+        } else {
+            last_by_sound(&chars, w)
+        }
+    };
     let (kind, _) = WORDS
         .iter()
         .filter_map(|(k, words)| {
-            let at = words.iter().filter_map(|w| before.rfind(w)).max()?;
+            let at = words.iter().filter_map(last).max()?;
             Some((*k, at))
         })
         .max_by_key(|(_, at)| *at)?;
