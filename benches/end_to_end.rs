@@ -2,10 +2,11 @@
 //! base via whisper.cpp, analysis, rules, scoring, Parquet) over labelled calls from
 //! `make datasets`, beside faster-whisper transcribing the same files with the same CT2 base
 //! weights (int8, CPU, same threads; `benches/faster_whisper_baseline.py`), in the same run.
-//! callqa runs four times: with the f16 model `make models` writes and with the same weights
-//! converted to 8-bit (`models import-ct2 --weights q8_0`), each with one Whisper call per
-//! speech region (the default) and with regions packed into 28 s windows (`[asr] window_s`).
-//! All include loading the model. Audio-seconds per wall-second and peak RSS (wait4's rusage).
+//! callqa runs five times: as a user runs it (no flags, no config), the same with one job of all
+//! the threads, with one Whisper call per speech region (`[asr] window_s = 0`), with English
+//! packed like Mandarin, and that with the same weights converted to 8-bit (`models import-ct2
+//! --weights q8_0`). All include loading the model. Audio-seconds per wall-second and peak RSS
+//! (wait4's rusage). faster-whisper gets CALLQA_BENCH_THREADS threads, the cores callqa uses.
 //!
 //! env: CALLQA_BENCH_CALLS (default 8: the first 4 English and 4 Mandarin calls),
 //!      CALLQA_BENCH_THREADS (default 2)
@@ -44,6 +45,14 @@ fn measure(cmd: &mut Command) -> (f64, f64, String) {
         stdout,
     )
 }
+
+/// One way to run callqa: (label, model, config file, explicit `--jobs`/`--threads`).
+type Variant<'a> = (
+    &'a str,
+    &'a PathBuf,
+    Option<PathBuf>,
+    Option<(&'a str, &'a str)>,
+);
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -98,25 +107,49 @@ fn main() {
         .status()
         .unwrap();
     assert!(status.success(), "q8_0 conversion failed");
-    // packing speech regions into 28 s Whisper windows ([asr] window_s; off by default)
-    let packed = work.join("packed.toml");
-    std::fs::write(&packed, "[asr]\nwindow_s = 28.0\n").unwrap();
-    let variants = [
+    let config = |name: &str, asr: &str| {
+        let path = work.join(name);
+        std::fs::write(&path, format!("[asr]\n{asr}")).unwrap();
+        Some(path)
+    };
+    // the default first, as a user runs it
+    let variants: [Variant; 5] = [
         (
-            "f16, one Whisper call per speech region (default)",
+            "default: no flags, no config (f16; Mandarin packed into 28 s windows, English one call per region; jobs × threads from the cores)",
             &model,
             None,
+            None,
         ),
-        ("q8_0, one Whisper call per speech region", &q8, None),
         (
-            "f16, regions packed into 28 s windows",
+            "the default as one job with every thread (`--jobs 1 --threads N`)",
             &model,
-            Some(&packed),
+            None,
+            Some(("1", &threads)),
         ),
-        ("q8_0, regions packed into 28 s windows", &q8, Some(&packed)),
+        (
+            "f16, one Whisper call per speech region (`window_s = 0`)",
+            &model,
+            config("per-region.toml", "window_s = 0.0\n"),
+            None,
+        ),
+        (
+            "f16, English packed too (`window_languages = [\"zh\", \"en\"]`)",
+            &model,
+            config("all-packed.toml", "window_languages = [\"zh\", \"en\"]\n"),
+            None,
+        ),
+        (
+            "q8_0, English packed too",
+            &q8,
+            config(
+                "all-packed-q8.toml",
+                "window_languages = [\"zh\", \"en\"]\n",
+            ),
+            None,
+        ),
     ];
     let mut ours = Vec::new();
-    for (k, (_, m, config)) in variants.iter().enumerate() {
+    for (k, (_, m, config, layout)) in variants.iter().enumerate() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_callqa"));
         cmd.arg("batch")
             .arg(&bench_manifest)
@@ -126,8 +159,10 @@ fn main() {
             .arg(&rules)
             .arg("--model")
             .arg(m)
-            .args(["--jobs", "1", "--threads", &threads, "--quiet"])
-            .arg("--allow-placeholder");
+            .args(["--quiet", "--allow-placeholder"]);
+        if let Some((jobs, threads)) = layout {
+            cmd.args(["--jobs", jobs, "--threads", threads]);
+        }
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
@@ -148,7 +183,7 @@ fn main() {
         picked.len()
     );
     println!("|---|---|---|---|");
-    for ((s, mb, _), (label, _, _)) in ours.iter().zip(&variants) {
+    for ((s, mb, _), (label, _, _, _)) in ours.iter().zip(&variants) {
         println!(
             "| callqa batch, Whisper base {label} | {s:.1} | {:.1}× | {mb:.0} MiB |",
             audio_s / s
@@ -159,7 +194,7 @@ fn main() {
         audio_s / fw_s
     );
     println!();
-    for ((s, mb, _), (label, _, _)) in ours.iter().zip(&variants) {
+    for ((s, mb, _), (label, _, _, _)) in ours.iter().zip(&variants) {
         println!(
             "callqa ({label}): {:.2}× faster-whisper's speed, {:.2}× its peak memory",
             fw_s / s,

@@ -237,3 +237,46 @@ fn agent_channel_is_configurable() {
         t.segments
     );
 }
+
+/// Packing (the default for Mandarin): a channel's speech regions go to Whisper together, and
+/// what comes back is cut where its regions are, so every segment starts and ends inside one
+/// region of its own channel, as unpacked, and a rule's window reads the right words.
+#[test]
+fn packed_segments_stay_inside_their_speech_regions() {
+    let cfg = AsrConfig::default();
+    assert!(cfg.window_s > 0.0 && cfg.window_languages.contains(&Language::Zh));
+    let call = load16k("tests/fixtures/speech/call_zh_service.wav");
+    let regions: Vec<Vec<(f64, f64)>> = call
+        .channels
+        .iter()
+        .map(|c| {
+            audio::speech_intervals(c, 16_000, &cfg.gate_config)
+                .iter()
+                .map(|i| (i.start, i.end))
+                .collect()
+        })
+        .collect();
+    assert!(
+        regions[0].len() >= 3,
+        "the agent speaks in several regions: {regions:?}"
+    );
+    let t = transcriber()
+        .transcribe(&call, &cfg.call_defaults(), &cfg)
+        .unwrap();
+    let mut seen = [vec![false; regions[0].len()], vec![false; regions[1].len()]];
+    for s in &t.segments {
+        println!("{:?} {:.2}-{:.2} {}", s.speaker, s.start, s.end, s.text);
+        let ch = usize::from(s.speaker == Speaker::Customer);
+        let within = regions[ch]
+            .iter()
+            .position(|&(a, b)| s.start >= a - 0.01 && s.end <= b + 0.01);
+        let k = within.unwrap_or_else(|| panic!("{s:?} runs over a silence: {regions:?}"));
+        seen[ch][k] = true;
+    }
+    let heard = seen[0].iter().filter(|&&x| x).count();
+    assert!(
+        heard * 4 >= regions[0].len() * 3,
+        "most agent regions have text of their own: {heard} of {}",
+        regions[0].len()
+    );
+}

@@ -34,6 +34,76 @@ impl TimeMap {
     }
 }
 
+impl TimeMap {
+    /// Which packed region a window time belongs to; a time in the silence between two regions
+    /// belongs to the next one (where [`TimeMap::start`] puts it).
+    pub(super) fn piece_of(&self, t: f64) -> usize {
+        let k = self.0.partition_point(|p| p.window_s <= t).max(1) - 1;
+        match self.0.get(k + 1) {
+            Some(_) if t > self.0[k].window_s + self.0[k].len_s => k + 1,
+            _ => k,
+        }
+    }
+}
+
+/// Where a packed segment's text changes region: the character ranges of its parts and each
+/// part's region, given each character's region (from Whisper's token times, read as never
+/// going back). One segment of a packed window can run over several regions and 30 s; cut at
+/// the regions, its parts start where the speech did, as they would unpacked, and a rule's
+/// window (the greeting's first 15 s) reads the right words.
+pub(super) fn region_parts(region: &[usize], chars: &[char]) -> Vec<(usize, usize, usize)> {
+    let wordy = |i: usize| chars[i].is_alphanumeric();
+    let mut parts: Vec<(usize, usize, usize)> = Vec::new(); // (from, to, region)
+    let mut at = 0;
+    for (i, &r) in region.iter().enumerate() {
+        at = at.max(r);
+        match parts.last_mut() {
+            Some(p) if p.2 == at => p.1 = i + 1,
+            _ => parts.push((i, i + 1, at)),
+        }
+    }
+    // Token times near a gap run a character or two off either way (信息。| timed in the next
+    // region, |这不归我管 in the one before, 问题。 at the segment's end in the next), while
+    // Whisper ends a sentence where the speech paused: cut at the nearest stop within SNAP
+    // characters (a full stop, or the segment's end after its stop, before a comma as near), else where the
+    // times say.
+    const SNAP: usize = 3;
+    let n = chars.len();
+    let sentence_end = |j: usize| {
+        (j == n && n > 0 && !wordy(n - 1))
+            || (j > 0
+                && j < n
+                && wordy(j)
+                && matches!(chars[j - 1], '。' | '？' | '！' | '?' | '!' | '.'))
+    };
+    let any_stop = |j: usize| sentence_end(j) || (j > 0 && j < n && wordy(j) && !wordy(j - 1));
+    for k in 1..parts.len() {
+        let (lo, hi, cut) = (parts[k - 1].0, parts[k].1, parts[k].0);
+        let ok = |j: usize| j >= lo && j <= hi && j != usize::MAX;
+        let cut = (0..=SNAP)
+            .find_map(|d| {
+                let at = [cut + d, cut.wrapping_sub(d)];
+                at.into_iter()
+                    .find(|&j| ok(j) && sentence_end(j))
+                    .or_else(|| at.into_iter().find(|&j| ok(j) && any_stop(j)))
+            })
+            .unwrap_or(cut);
+        parts[k - 1].1 = cut;
+        parts[k].0 = cut;
+    }
+    // a part emptied, or left with a stop alone, joins its neighbour
+    let has_word = |p: &(usize, usize, usize)| (p.0..p.1).any(wordy);
+    let mut merged: Vec<(usize, usize, usize)> = Vec::new();
+    for p in parts.into_iter().filter(|p| p.0 < p.1) {
+        match merged.last_mut() {
+            Some(last) if !has_word(&p) => last.1 = p.1,
+            Some(last) if !has_word(last) => *last = (last.0, p.1, p.2),
+            _ => merged.push(p),
+        }
+    }
+    merged
+}
+
 /// A packed region shorter than this that Whisper left without text is let be (a breath, a
 /// click); a longer one is transcribed again on its own.
 const MIN_RETRY_S: f64 = 1.0;
@@ -137,6 +207,57 @@ mod tests {
         );
         assert_eq!((map.start(11.5), map.end(11.5)), (21.0, 21.0));
         assert_eq!(map.end(25.0), 30.0, "past the end: the last region's end");
+    }
+
+    #[test]
+    fn a_packed_segment_is_cut_where_its_region_changes() {
+        let map = TimeMap(vec![
+            Piece {
+                window_s: 0.0,
+                call_s: 3.0,
+                len_s: 10.0,
+            },
+            Piece {
+                window_s: 10.5,
+                call_s: 20.0,
+                len_s: 10.0,
+            },
+        ]);
+        assert_eq!(
+            [0.0, 9.9, 10.2, 10.6, 25.0].map(|t| map.piece_of(t)),
+            [0, 0, 1, 1, 1]
+        );
+        let parts =
+            |region: &[usize], text: &str| region_parts(region, &text.chars().collect::<Vec<_>>());
+        // 信息。|我的 with 信息 timed in the next region; 为你说，|这不归 with 这 in the one before
+        assert_eq!(
+            parts(&[0, 0, 1, 1, 1, 1, 1], "错了信息。我的"),
+            [(0, 5, 0), (5, 7, 1)]
+        );
+        assert_eq!(
+            parts(&[0, 0, 0, 0, 0, 1, 1], "为你说，这不归"),
+            [(0, 4, 0), (4, 7, 1)]
+        );
+        // the segment's end is a sentence end, nearer than the comma: 能怪谁呢？ stays
+        assert_eq!(
+            parts(&[0, 0, 0, 0, 0, 0, 0, 1, 1], "仔细看，能怪谁呢？"),
+            [(0, 9, 0)]
+        );
+        assert_eq!(
+            parts(&[0, 0, 0, 0, 0, 0, 1, 1, 1], "一直问同一个问题。").len(),
+            1
+        );
+        assert_eq!(
+            parts(&[0, 0, 1, 1, 1], "好的啊我是"),
+            [(0, 2, 0), (2, 5, 1)],
+            "no stop near: the times decide"
+        );
+        // a token time that runs back a region does not open a third part
+        assert_eq!(
+            parts(&[0, 0, 1, 0, 1, 1, 1, 1], "您好我是小王请问"),
+            [(0, 2, 0), (2, 8, 1)]
+        );
+        assert!(region_parts(&[], &[]).is_empty());
     }
 
     #[test]
