@@ -161,6 +161,16 @@ pub(super) fn pack(
 mod tests {
     use super::*;
 
+    /// 10 s from 3 s and 10 s from 20 s of the call, packed with the 0.5 s gap.
+    fn two_regions() -> TimeMap {
+        let piece = |window_s, call_s| Piece {
+            window_s,
+            call_s,
+            len_s: 10.0,
+        };
+        TimeMap(vec![piece(0.0, 3.0), piece(10.5, 20.0)])
+    }
+
     #[test]
     fn regions_pack_into_windows_and_times_map_back() {
         let r = 16_000;
@@ -175,18 +185,7 @@ mod tests {
         let groups = pack(&regions, 16_000, 28.0);
         assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [2, 1, 1]);
         assert_eq!(pack(&regions, 16_000, 0.0).len(), 4);
-        let map = TimeMap(vec![
-            Piece {
-                window_s: 0.0,
-                call_s: 3.0,
-                len_s: 10.0,
-            },
-            Piece {
-                window_s: 10.5,
-                call_s: 20.0,
-                len_s: 10.0,
-            },
-        ]);
+        let map = two_regions();
         assert_eq!((map.start(0.0), map.end(0.0)), (3.0, 3.0));
         assert_eq!((map.start(4.0), map.end(4.0)), (7.0, 7.0));
         assert_eq!(map.end(10.0), 13.0);
@@ -211,18 +210,7 @@ mod tests {
 
     #[test]
     fn a_packed_segment_is_cut_where_its_region_changes() {
-        let map = TimeMap(vec![
-            Piece {
-                window_s: 0.0,
-                call_s: 3.0,
-                len_s: 10.0,
-            },
-            Piece {
-                window_s: 10.5,
-                call_s: 20.0,
-                len_s: 10.0,
-            },
-        ]);
+        let map = two_regions();
         assert_eq!(
             [0.0, 9.9, 10.2, 10.6, 25.0].map(|t| map.piece_of(t)),
             [0, 0, 1, 1, 1]
