@@ -19,30 +19,23 @@ pub(super) struct Piece {
 pub(super) struct TimeMap(pub(super) Vec<Piece>);
 
 impl TimeMap {
-    pub(super) fn start(&self, t: f64) -> f64 {
-        let k = self.0.partition_point(|p| p.window_s <= t).max(1) - 1;
-        let p = self.0[k];
-        match self.0.get(k + 1) {
-            Some(next) if t > p.window_s + p.len_s => next.call_s,
-            _ => p.call_s + (t - p.window_s).clamp(0.0, p.len_s),
-        }
-    }
-    pub(super) fn end(&self, t: f64) -> f64 {
-        let k = self.0.partition_point(|p| p.window_s < t).max(1) - 1;
-        let p = self.0[k];
-        p.call_s + (t - p.window_s).clamp(0.0, p.len_s)
-    }
-}
-
-impl TimeMap {
     /// Which packed region a window time belongs to; a time in the silence between two regions
-    /// belongs to the next one (where [`TimeMap::start`] puts it).
+    /// belongs to the next one (Whisper's start times run early).
     pub(super) fn piece_of(&self, t: f64) -> usize {
         let k = self.0.partition_point(|p| p.window_s <= t).max(1) - 1;
         match self.0.get(k + 1) {
             Some(_) if t > self.0[k].window_s + self.0[k].len_s => k + 1,
             _ => k,
         }
+    }
+    pub(super) fn start(&self, t: f64) -> f64 {
+        let p = self.0[self.piece_of(t)];
+        p.call_s + (t - p.window_s).clamp(0.0, p.len_s)
+    }
+    pub(super) fn end(&self, t: f64) -> f64 {
+        let k = self.0.partition_point(|p| p.window_s < t).max(1) - 1;
+        let p = self.0[k];
+        p.call_s + (t - p.window_s).clamp(0.0, p.len_s)
     }
 }
 
@@ -65,8 +58,8 @@ pub(super) fn region_parts(region: &[usize], chars: &[char]) -> Vec<(usize, usiz
     // Token times near a gap run a character or two off either way (信息。| timed in the next
     // region, |这不归我管 in the one before, 问题。 at the segment's end in the next), while
     // Whisper ends a sentence where the speech paused: cut at the nearest stop within SNAP
-    // characters (a full stop, or the segment's end after its stop, before a comma as near), else where the
-    // times say.
+    // characters (a full stop, or the segment's end after its stop, before a comma as near),
+    // else where the times say.
     const SNAP: usize = 3;
     let n = chars.len();
     let sentence_end = |j: usize| {
