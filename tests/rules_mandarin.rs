@@ -66,6 +66,9 @@ const GREETINGS: &[(&str, bool)] = &[
     // one syllable off and the other near (买 for 蓝, 个 for 河): a four-syllable name passes one
     // near sound beyond its edit (Z-calls: Whisper wrote 买个银行 for a greeting with 蓝河银行)
     ("您好,买个银行,工号3021。", true),
+    // every syllable of the name one sound off but 行: 来 for 蓝 and 可 for 河 near, 以 for 银
+    // (the n alone) near (Z037, packed: 你好来可以航客户服务热线96号做席位宁服务文)
+    ("你好来可以航客户服务热线96号做席位宁服务文。", true),
     // a seat number said as a quantity (九十号, 十四号 heard as 试试号)
     ("您好欢迎致电蓝河银行,九十号客服为您服务,请问有什么可以帮您。", true),
     ("您好,这里是蓝河银行客服中心,我试试号化物源,请问有什么可以帮您。", true),

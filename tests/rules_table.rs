@@ -136,6 +136,10 @@ const EN: &[(Speaker, &str, &[&str])] = &[
     (A, "Stupendous service, thank you.", &[]),
     (A, "No one will call you back late, don't worry.", &[]),
     (C, "Shut up and give me a refund.", &[]),
+    // the closing question as Whisper sometimes hears it (synthetic call E03-01, packed)
+    (A, "If there anything else I can't help you with.", &[]),
+    (A, "Is there anything else I can help you with?", &[]),
+    (A, "I already told you, I can't help you with that.", &[EN_DISMISSIVE]),
 ];
 
 fn check_table(language: &str, table: &[(Speaker, &str, &[&str])]) {
@@ -181,4 +185,64 @@ fn mandarin_table() {
 fn english_table() {
     assert!(EN.len() >= 20);
     check_table("en", EN);
+}
+
+/// The English greeting as Whisper base writes espeak's "Thank you for calling Blue River Bank.
+/// My name is Emily, agent number 1174." (synthetic calls, packed windows), and openings that
+/// lack a part.
+#[test]
+fn english_greeting_survives_whisper_spellings() {
+    let rules =
+        RuleSet::parse(&callqa::rules::starter_rules("蓝河银行", "Blue River Bank")).unwrap();
+    let greets = |text: &str| {
+        let t = common::transcript("en", &[(A, 0.8, 9.0, text)]);
+        !rules
+            .scan(&t, 60.0)
+            .iter()
+            .any(|f| f.rule_id == "en.required.greeting")
+    };
+    for (text, expected) in [
+        (
+            "Thank you for calling Blue River Bank. My name is Emily, agent number 1174.",
+            true,
+        ),
+        (
+            "Thank you for calling Blue Riverbank. My name is Emily, Agent Number 1774.",
+            true,
+        ),
+        // a word of the company lost, the space moved: the name is fuzzy, spaces cost nothing
+        (
+            "Thank you for calling the riverbank. My name is David. Agent number 1,111.",
+            true,
+        ),
+        // "agent number" heard as "age"
+        (
+            "Thank you for calling Blue Riverbank. My name is Emily, age 1,174.",
+            true,
+        ),
+        (
+            "Thank you for calling Blue River Bank. My name is Laura, age 1-1148.",
+            true,
+        ),
+        // a part missing, or another company
+        ("Yes? What is it?", false),
+        (
+            "Thank you for calling Blue River Bank. How can I help you today?",
+            false,
+        ),
+        (
+            "Thank you for calling. My name is Emily, agent number 1174.",
+            false,
+        ),
+        (
+            "Thank you for calling Green Valley Bank. My name is Emily, agent number 1174.",
+            false,
+        ),
+        (
+            "Thank you for calling Blue Sky Insurance. My name is Emily, agent number 1174.",
+            false,
+        ),
+    ] {
+        assert_eq!(greets(text), expected, "{text}");
+    }
 }

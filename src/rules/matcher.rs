@@ -94,8 +94,9 @@ impl Pattern {
             for j in 1..=m {
                 let (up, up_start) = (cost[j], start[j]);
                 let sub = diag + self.cost(j - 1, c, ts);
-                let del = cost[j - 1] + 2; // pattern char missing from text
-                let ins = up + 2; // extra text char
+                // A space is no sound: Whisper writes Riverbank or River Bank as it likes.
+                let del = cost[j - 1] + if self.chars[j - 1] == ' ' { 0 } else { 2 }; // pattern char missing from text
+                let ins = up + if c == ' ' { 0 } else { 2 }; // extra text char
                 let (v, s) = if sub <= del && sub <= ins {
                     (sub, diag_start)
                 } else if ins <= del {
@@ -264,7 +265,7 @@ pub fn sounds(c: char) -> HashSet<String> {
 
 /// Two toneless (lenient) pinyin syllables that Whisper confuses on phone audio without being
 /// homophones: the same final after initials of one class (ge for he), or the same initial
-/// before finals with the same vowel (lai for lan). Not: de for he, nin for lan (您的 is not
+/// before finals with the same vowel (lai for lan, yi for yin). Not: de for he, nin for lan (您的 is not
 /// 蓝河). Only Chinese syllables; digits and letters are never near.
 fn near(a: &str, b: &str) -> bool {
     const CLASSES: [&str; 7] = ["gkh", "fh", "bp", "dt", "jqx", "zcs", "mn"];
@@ -275,7 +276,14 @@ fn near(a: &str, b: &str) -> bool {
         let n = usize::from(p.starts_with(|c| "bpmfdtngkhjqxrzcsyw".contains(c)));
         Some(p.split_at(n))
     }
-    let vowel = |f: &str| f.trim_start_matches(['i', 'u', 'v']).chars().next();
+    // the vowel a final is built on: a of ian, i of in and i (yi/yin differ by the n alone)
+    let vowel = |f: &str| {
+        let rest = f.trim_start_matches(['i', 'u', 'v']);
+        match rest.chars().next() {
+            Some(c) if "aeo".contains(c) => Some(c),
+            _ => f[..f.len() - rest.len()].chars().last(),
+        }
+    };
     match (split(a), split(b)) {
         (Some((ia, fa)), Some((ib, fb))) if a != b && !fa.is_empty() && !fb.is_empty() => {
             let initials_alike = ia == ib
@@ -316,6 +324,8 @@ mod tests {
             ("he", "ke"),
             ("si", "ci"),
             ("fu", "hu"),
+            ("yi", "yin"),
+            ("du", "dun"),
         ] {
             assert!(near(a, b), "{a}/{b}");
         }
@@ -325,6 +335,7 @@ mod tests {
             ("nan", "mai"),
             ("he", "he"),
             ("4", "si"),
+            ("yi", "yu"),
         ] {
             assert!(!near(a, b), "{a}/{b}");
         }
