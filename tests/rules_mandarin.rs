@@ -69,6 +69,10 @@ const GREETINGS: &[(&str, bool)] = &[
     // every syllable of the name one sound off but 行: 来 for 蓝 and 可 for 河 near, 以 for 银
     // (the n alone) near (Z037, packed: 你好来可以航客户服务热线96号做席位宁服务文)
     ("你好来可以航客户服务热线96号做席位宁服务文。", true),
+    // the seat number itself misheard as a word (二号 as 爱好, Z163 with q8_0 weights): 我是 …号
+    // …员 says a number was given
+    ("您好,不好意思让您久等了,这里是蓝和银行客服中心,我是爱好换物园。", true),
+    ("您好,这里是蓝河银行客服中心,我是客服专员,请问有什么可以帮您?", false),
     // a seat number said as a quantity (九十号, 十四号 heard as 试试号)
     ("您好欢迎致电蓝河银行,九十号客服为您服务,请问有什么可以帮您。", true),
     ("您好,这里是蓝河银行客服中心,我试试号化物源,请问有什么可以帮您。", true),
@@ -168,6 +172,17 @@ fn telephone_digit_readings_are_digits_only_in_numbers() {
     assert_eq!(n("电话是要35,要7153674"), "电话是13517153674");
     assert_eq!(n("我要3个"), "我要3个");
     assert_eq!(n("您要2000元吗"), "您要2000元吗");
+    // 要 before a number Whisper wrote with hyphens; 午 (5) like 要, only in a long number
+    assert_eq!(
+        n("联系电话是要398-536-5271对联"),
+        "联系电话是13985365271对联"
+    );
+    assert_eq!(
+        n("联系电话时要午九,四四七五,零三六六"),
+        "联系电话时15944750366"
+    );
+    assert_eq!(n("下午3点以前到账"), "下午3点以前到账");
+    assert_eq!(n("中午12点到下午5点"), "中午12点到下午5点");
     // and read-out numbers spelt so are masked
     assert_eq!(redact("手机一三八腰二三四五六七八"), "手机***********");
     assert_eq!(redact("他弯腰了"), "他弯腰了");
@@ -377,6 +392,9 @@ fn numbers_whisper_cut_or_stretched_still_count_by_their_context() {
         ("我这边查到您的卡号16228,7508,座爱36,2193,078。", card.clone()),
         ("您登记的信用卡卡号16案5,527753976您记一下。", card.clone()),
         ("您的联系电话是要398536527", mobile.clone()),
+        // an ID heard with two digits too many and its 身份证 misheard: its region, birth
+        // year and month lead it (Z058)
+        ("我跟您确认一下,宣传证号是51010719831062060333是吗?", id.clone()),
         ("这笔消费1000元到2000元之间", None),
     ];
     let wrong: Vec<String> = table

@@ -101,23 +101,24 @@ fn half_width(c: char) -> char {
 }
 
 /// Whisper's spellings of digits read one by one on the phone: yāo (1) as 腰/妖/夭/吆, dòng (0)
-/// as 洞, jiǔ (9) as its homophones 久/酒/玖, and èr (2), heard through the line, as 案
-/// (公号案539 for 工号二五三九, 卡号6案5… for 六二二五 on the Mandarin service calls). Each is a
-/// digit only next to a digit (三零二腰 is 3021, 久久五四二 is 99542; 弯腰, 山洞, 好久 and 酒店
-/// stay); 要 (yào, the commonest word of them) only between two digits or before six.
+/// as 洞, jiǔ (9) as its homophones 久/酒/玖, wǔ (5) as 午, and èr (2), heard through the line,
+/// as 案 (公号案539 for 工号二五三九, 卡号6案5… for 六二二五 on the Mandarin service calls). Each
+/// is a digit only next to a digit (三零二腰 is 3021, 久久五四二 is 99542; 弯腰, 山洞, 好久 and
+/// 酒店 stay); 要 and 午 (common words: 需要3天, 下午3点) only between two digits or before six.
 pub fn telephone_digit(c: char) -> Option<char> {
     match c {
         '腰' | '妖' | '夭' | '吆' | '要' => Some('1'),
         '洞' => Some('0'),
         '久' | '酒' | '玖' => Some('9'),
+        '午' => Some('5'),
         '案' => Some('2'),
         _ => None,
     }
 }
 
 /// `chars[i]` as a digit where it is a telephone spelling of one inside a read-out number
-/// (`telephone_digit`): 六要七 is 617, 要398536527 is 1398536527, 我要3个 stays. 么 is left
-/// out: 那么3点 is common speech.
+/// (`telephone_digit`): 六要七 is 617, 要398-536-5271 is 13985365271, 要午九,四四七五 is
+/// 1594475, 我要3个 and 下午3点 stay. 么 is left out: 那么3点 is common speech.
 pub fn digit_in_run(chars: &[char], i: usize) -> Option<char> {
     let variant = telephone_digit;
     let d = variant(chars[i])?;
@@ -128,17 +129,19 @@ pub fn digit_in_run(chars: &[char], i: usize) -> Option<char> {
     };
     let before = chars[..i].iter().rev().find(|c| variant(**c).is_none());
     let after = chars[i + 1..].iter().find(|c| variant(**c).is_none());
-    if chars[i] == '要' {
+    if matches!(chars[i], '要' | '午') {
         let inside = digit(chars[..i].last()) && digit(chars.get(i + 1));
-        // six digits follow, read in groups (要39,5837) or with more 要 among them
+        // six digits follow, read in groups (要39,5837, 要398-536) or with more spellings
+        // among them (要午九,四四七五)
+        let digitish = |c: Option<&char>| digit(c) || c.is_some_and(|&c| variant(c).is_some());
         let next: Vec<&char> = chars[i + 1..]
             .iter()
-            .filter(|c| !matches!(c, ',' | '，' | ' ' | '、'))
+            .filter(|c| !matches!(c, ',' | '，' | ' ' | '、' | '-'))
             .take(6)
             .collect();
-        let long_after = digit(chars.get(i + 1))
+        let long_after = digitish(chars.get(i + 1))
             && next.len() == 6
-            && next.iter().all(|&&c| c == '要' || digit(Some(&c)));
+            && next.iter().all(|&&c| digitish(Some(&c)));
         return (inside || long_after).then_some(d);
     }
     (digit(before) || digit(after)).then_some(d)

@@ -279,10 +279,30 @@ fn classify(d: &str, x_suffix: bool) -> Option<PiiKind> {
     if (b.len() == 17 && x_suffix) || (b.len() == 18 && looks_like_id(b)) {
         return Some(PiiKind::IdCard);
     }
+    // an ID Whisper heard with a digit or two too many or too few: its region and birth year
+    // and month still lead it (宣传证号是51010719831062060333, 20 digits, for 身份证号)
+    if (16..=20).contains(&b.len()) && id_prefix(b) {
+        return Some(PiiKind::IdCard);
+    }
     if (16..=19).contains(&b.len()) {
         return Some(PiiKind::BankCard);
     }
     None
+}
+
+/// The first 12 digits of a resident ID: a region (its first digit, the province group, 1–8),
+/// then a birth year 1900–2029 and a month.
+fn id_prefix(b: &[u8]) -> bool {
+    let num = |s: &[u8]| {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    b.len() >= 12
+        && (b'1'..=b'8').contains(&b[0])
+        && (1900..=2029).contains(&num(&b[6..10]))
+        && (1..=12).contains(&num(&b[10..12]))
 }
 
 /// Resident ID: 6-digit region, then a birth date YYYYMMDD with a plausible year and month.
