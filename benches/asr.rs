@@ -12,7 +12,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = std::env::var_os("CALLQA_MODEL")
         .map(Into::into)
-        .unwrap_or_else(|| root.join("models/ggml-base.bin"));
+        .unwrap_or_else(|| root.join(callqa::cli::DEFAULT_MODEL));
     let t = Transcriber::load(&model).expect("run `make models` first");
     let clip = |i: usize| {
         let a = audio::decode(&root.join(format!("datasets/zh-thchs30/A2_{i}.wav"))).unwrap();

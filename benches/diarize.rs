@@ -13,7 +13,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = std::env::var_os("CALLQA_MODEL")
         .map(Into::into)
-        .unwrap_or_else(|| root.join("models/ggml-base.bin"));
+        .unwrap_or_else(|| root.join(callqa::cli::DEFAULT_MODEL));
     let t = Transcriber::load(&model).expect("run `make models` first");
     let d = Diarizer::load(
         &root.join("models/voice-encoder.safetensors"),

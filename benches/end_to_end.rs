@@ -2,10 +2,10 @@
 //! base via whisper.cpp, analysis, rules, scoring, Parquet) over labelled calls from
 //! `make datasets`, beside faster-whisper transcribing the same files with the same CT2 base
 //! weights (int8, CPU, same threads; `benches/faster_whisper_baseline.py`), in the same run.
-//! callqa runs five times: as a user runs it (no flags, no config), the same with one job of all
-//! the threads, with one Whisper call per speech region (`[asr] window_s = 0`), with English
-//! packed like Mandarin, and that with the same weights converted to 8-bit (`models import-ct2
-//! --weights q8_0`). All include loading the model. Audio-seconds per wall-second and peak RSS
+//! callqa runs five times: as a user runs it (no flags, no config: the 8-bit model `make models`
+//! converts), the same as one job of every thread, with the f16 weights, with full 30 s encoder
+//! windows, and as the previous default (f16, English one Whisper call per speech region, full
+//! windows, one job per core). All include loading the model. Audio-seconds per wall-second and peak RSS
 //! (wait4's rusage). faster-whisper gets CALLQA_BENCH_THREADS threads, the cores callqa uses.
 //!
 //! env: CALLQA_BENCH_CALLS (default 8: the first 4 English and 4 Mandarin calls),
@@ -91,22 +91,15 @@ fn main() {
 
     let model = std::env::var_os("CALLQA_MODEL")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("models/ggml-base.bin"));
+        .unwrap_or_else(|| root.join(callqa::cli::DEFAULT_MODEL));
+    let f16 = root.join("models/ggml-base.bin");
+    assert!(
+        model.is_file() && f16.is_file(),
+        "run `make models` (the default q8_0 model and the f16 one)"
+    );
     let rules = work.join("rules.toml");
     let default_rules = callqa::rules::DEFAULT_RULES.replace("Example Bank", "Blue River Bank");
     std::fs::write(&rules, default_rules).unwrap();
-    // the same weights with 8-bit matrices, converted by callqa from the same CT2 model
-    let q8 = work.join("ggml-base-q8_0.bin");
-    let status = Command::new(env!("CARGO_BIN_EXE_callqa"))
-        .args(["models", "import-ct2"])
-        .arg(root.join("models/cache/ct2-base"))
-        .arg("--out")
-        .arg(&q8)
-        .args(["--weights", "q8_0"])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "q8_0 conversion failed");
     let config = |name: &str, asr: &str| {
         let path = work.join(name);
         std::fs::write(&path, format!("[asr]\n{asr}")).unwrap();
@@ -115,35 +108,30 @@ fn main() {
     // the default first, as a user runs it
     let variants: [Variant; 5] = [
         (
-            "default: no flags, no config (f16; Mandarin packed into 28 s windows, English one call per region; jobs × threads from the cores)",
+            "default: no flags, no config (q8_0; speech packed into 28 s windows, the encoder fitted to each; jobs × threads from the cores)",
             &model,
             None,
             None,
         ),
         (
-            "the default as one job with every thread (`--jobs 1 --threads N`)",
+            "the default as one job of every thread (`--jobs 1 --threads N`)",
             &model,
             None,
             Some(("1", &threads)),
         ),
+        ("the default with f16 weights", &f16, None, None),
         (
-            "f16, one Whisper call per speech region (`window_s = 0`)",
+            "the default with full 30 s encoder windows (`audio_ctx = false`)",
             &model,
-            config("per-region.toml", "window_s = 0.0\n"),
+            config("full-windows.toml", "audio_ctx = false\n"),
             None,
         ),
         (
-            "f16, English packed too (`window_languages = [\"zh\", \"en\"]`)",
-            &model,
-            config("all-packed.toml", "window_languages = [\"zh\", \"en\"]\n"),
-            None,
-        ),
-        (
-            "q8_0, English packed too",
-            &q8,
+            "the previous default: f16, English one call per region, full windows",
+            &f16,
             config(
-                "all-packed-q8.toml",
-                "window_languages = [\"zh\", \"en\"]\n",
+                "previous.toml",
+                "audio_ctx = false\nwindow_languages = [\"zh\"]\n",
             ),
             None,
         ),

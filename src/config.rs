@@ -174,7 +174,7 @@ impl Settings {
         let mut asr_cfg = c.asr.clone();
         asr_cfg.threads = 0;
         // Datasets batched before `domain_prompt`, `audio_ctx` and `window_languages` existed stay
-        // resumable while they are at their defaults; the
+        // resumable while they are set as they were then (off, off, Mandarin); the
         // prompt words come from the rules, not the file, so they are hashed here.
         let asr_toml = t(&asr_cfg)
             .replace("domain_prompt = false\n", "")

@@ -199,6 +199,22 @@ fn transcript_units_count_characters_digits_and_words() {
         analysis::transcript_units("How can I help you today?", Language::En),
         6
     );
+    // a number read digit by digit is as many words however Whisper writes it
+    assert_eq!(
+        analysis::transcript_units("Your card number is 1646 1216.", Language::En),
+        12
+    );
+    assert_eq!(
+        analysis::transcript_units(
+            "Your card number is one six four six one two one six.",
+            Language::En
+        ),
+        12
+    );
+    assert_eq!(
+        analysis::transcript_units("Agent number 1,185.", Language::En),
+        6
+    );
 }
 
 /// A silence the agent announced (请您稍等) is a hold, not dead air; the same silence without

@@ -12,9 +12,10 @@ use intervals::{gaps, talk_overs, union};
 use serde::{Deserialize, Serialize};
 
 use crate::asr::Transcript;
+pub use crate::asr::transcript_units;
 use crate::audio::{Audio, VadConfig, speech_intervals};
 use crate::call::{CallFacts, Interval, Language, Separation, Speaker};
-pub use rate::{syllable_nuclei, transcript_units};
+pub use rate::syllable_nuclei;
 
 /// All analysis thresholds (the `[analysis]` table of the config file). Defaults and why: README.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

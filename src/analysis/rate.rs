@@ -1,6 +1,6 @@
 //! Speech rate, acoustically (syllable nuclei) and from the transcript.
 
-use crate::call::{Interval, Language};
+use crate::call::Interval;
 
 /// Count syllable nuclei inside `speech`, after de Jong & Wempe (2009): peaks of the intensity
 /// envelope that stand out from the dips on either side, above a threshold relative to the
@@ -105,35 +105,4 @@ fn biquad(
         (x2, x1, y2, y1) = (x1, v, y1, y);
         y
     })
-}
-
-/// Rate units in a transcript: English words, or for Mandarin (and anything else) CJK characters
-/// and digits (each read as one syllable) plus Latin words.
-pub fn transcript_units(text: &str, language: Language) -> usize {
-    if language == Language::En {
-        return text
-            .split_whitespace()
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-            .count();
-    }
-    let mut n = 0;
-    let mut in_word = false;
-    for c in text.chars() {
-        if is_cjk(c) || c.is_ascii_digit() {
-            n += 1;
-            in_word = false;
-        } else if c.is_alphabetic() {
-            if !in_word {
-                n += 1;
-            }
-            in_word = true;
-        } else {
-            in_word = false;
-        }
-    }
-    n
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
 }

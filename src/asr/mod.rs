@@ -15,6 +15,9 @@ use crate::call::{CallFacts, Language, Speaker};
 mod window;
 use window::{PACK_GAP_S, Piece, TimeMap, pack, region_parts};
 
+mod units;
+pub use units::transcript_units;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AsrError {
     #[error(
@@ -91,19 +94,27 @@ pub struct AsrConfig {
     /// short the audio, so packing transcribes Mandarin calls ≈ 4× faster, and the longer context
     /// lowers CER (README, Transcription).
     pub window_s: f64,
-    /// The call languages `window_s` packs; the others get one call per region. English packed
-    /// lost greetings on the evaluation ("the riverbank" for "Blue River Bank").
+    /// The call languages `window_s` packs; the others get one call per region.
     pub window_languages: Vec<Language>,
     /// Mandarin: prime Whisper with the rules' own words (the company, 工号, a greeting and a
     /// closing) so that it spells them as the rules do (README, Evaluation, for its effect).
     pub domain_prompt: bool,
     /// Size Whisper's encoder to the audio sent (plus a margin) instead of a full 30 s window:
-    /// the encoder's cost grows with its context, and most speech regions are a few seconds.
-    /// Off by default until the evaluation shows its accuracy (README, Transcription).
+    /// the encoder's cost grows with its context, and a channel's last window is seldom full.
     pub audio_ctx: bool,
     /// Those words, filled in from the rules when `domain_prompt` is on (never from the file).
     #[serde(skip)]
     pub zh_vocabulary: String,
+}
+
+/// Rate units a second below which a packed region's text is too thin to be all of it (normal
+/// speech: 3–5 Mandarin characters, 2–3 English words a second; a region is speech with pauses
+/// under 1 s bridged).
+fn min_rate(language: Language) -> f64 {
+    match language {
+        Language::En => 0.8,
+        _ => 2.0,
+    }
 }
 
 /// Encoder frames per second of audio (Whisper: 1500 for 30 s).
@@ -130,9 +141,9 @@ impl Default for AsrConfig {
             gate: true,
             gate_config: asr_gate(),
             window_s: 28.0,
-            window_languages: vec![Language::Zh],
+            window_languages: vec![Language::Zh, Language::En],
             domain_prompt: false,
-            audio_ctx: false,
+            audio_ctx: true,
             zh_vocabulary: String::new(),
         }
     }
@@ -268,22 +279,39 @@ impl Transcriber {
             let map = TimeMap(pieces);
             let before = tr.segments.len();
             self.transcribe_window(&window, &map, speaker, tr.language, cfg, &mut tr.segments)?;
-            let heard: Vec<(f64, f64)> = tr.segments[before..]
+            let units = |s: &Segment| transcript_units(&s.text, tr.language);
+            let heard: Vec<(f64, f64, usize)> = tr.segments[before..]
                 .iter()
-                .map(|s| (s.start, s.end))
+                .map(|s| (s.start, s.end, units(s)))
                 .collect();
-            for p in map.skipped(&heard) {
+            for p in map.skipped(&heard, min_rate(tr.language)) {
                 let a = (p.call_s * rate) as usize;
                 let b = (a + (p.len_s * rate) as usize).min(samples.len());
                 let alone = TimeMap(vec![Piece { window_s: 0.0, ..p }]);
+                let mut solo = Vec::new();
                 self.transcribe_window(
                     &samples[a..b],
                     &alone,
                     speaker,
                     tr.language,
                     cfg,
-                    &mut tr.segments,
+                    &mut solo,
                 )?;
+                // the region's own transcription replaces the packed text if it says far more
+                let in_region = |s: &Segment| p.overlap(s.start, s.end) > 0.0;
+                let packed: usize = tr.segments[before..]
+                    .iter()
+                    .filter(|s| in_region(s))
+                    .map(units)
+                    .sum();
+                if solo.iter().map(units).sum::<usize>() > 2 * packed {
+                    let mut i = 0;
+                    tr.segments.retain(|s| {
+                        i += 1;
+                        i <= before || !in_region(s)
+                    });
+                    tr.segments.extend(solo);
+                }
             }
         }
         Ok(())

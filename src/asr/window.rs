@@ -102,12 +102,17 @@ pub(super) fn region_parts(region: &[usize], chars: &[char]) -> Vec<(usize, usiz
 const MIN_RETRY_S: f64 = 1.0;
 /// How much of a region a segment must overlap to count as its text.
 const COVERED_S: f64 = 0.2;
+/// A region of at least this long whose text is thinner than `min_rate` units a second is
+/// transcribed again too: Whisper heard the start of it and jumped on (a sentence said twice in
+/// one window came back once, its second half given to the repeat).
+const MIN_THIN_S: f64 = 2.0;
 
 impl TimeMap {
-    /// The packed regions no segment (call times) speaks for. In a packed window Whisper
-    /// sometimes jumps past whole regions — three agent turns, 20 s of speech, on a Mandarin
-    /// service call — so these get a Whisper call of their own. None for a single region.
-    pub(super) fn skipped(&self, heard: &[(f64, f64)]) -> Vec<Piece> {
+    /// The packed regions Whisper left without text, or with too little: `heard` is each
+    /// segment's call times and rate units. In a packed window Whisper sometimes jumps past
+    /// whole regions — three agent turns, 20 s of speech, on a Mandarin service call — so these
+    /// get a Whisper call of their own. None for a single region.
+    pub(super) fn skipped(&self, heard: &[(f64, f64, usize)], min_rate: f64) -> Vec<Piece> {
         if self.0.len() < 2 {
             return Vec::new();
         }
@@ -115,12 +120,25 @@ impl TimeMap {
             .iter()
             .filter(|p| p.len_s >= MIN_RETRY_S)
             .filter(|p| {
-                !heard
+                let units: Option<usize> = heard
                     .iter()
-                    .any(|&(a, b)| b.min(p.call_s + p.len_s) - a.max(p.call_s) > COVERED_S)
+                    .filter(|h| p.overlap(h.0, h.1) > COVERED_S)
+                    .map(|h| h.2)
+                    .reduce(|a, b| a + b);
+                match units {
+                    None => true,
+                    Some(u) => p.len_s >= MIN_THIN_S && (u as f64) < min_rate * p.len_s,
+                }
             })
             .copied()
             .collect()
+    }
+}
+
+impl Piece {
+    /// Seconds of call time [a, b] inside this region.
+    pub(super) fn overlap(&self, a: f64, b: f64) -> f64 {
+        b.min(self.call_s + self.len_s) - a.max(self.call_s)
     }
 }
 
@@ -258,11 +276,24 @@ mod tests {
             piece(33.2, 5.8),
             piece(40.0, 0.6),
         ]);
-        let heard = [(0.8, 7.1), (33.2, 39.0)];
-        let calls: Vec<f64> = map.skipped(&heard).iter().map(|p| p.call_s).collect();
+        let heard = [(0.8, 7.1, 30), (33.2, 39.0, 25)];
+        let calls: Vec<f64> = map.skipped(&heard, 2.0).iter().map(|p| p.call_s).collect();
         assert_eq!(calls, [10.7, 20.0, 24.9], "the 0.6 s region is let be");
         // a segment's edge 0.1 s into a region is not its text; one region alone is never retried
-        assert_eq!(map.skipped(&[(0.0, 10.8), (20.0, 40.6)]).len(), 1);
-        assert!(TimeMap(vec![piece(0.0, 5.0)]).skipped(&[]).is_empty());
+        assert_eq!(
+            map.skipped(&[(0.0, 10.8, 30), (20.0, 40.6, 60)], 2.0).len(),
+            1
+        );
+        assert!(TimeMap(vec![piece(0.0, 5.0)]).skipped(&[], 2.0).is_empty());
+        // 8 characters for 5.8 s of speech: Whisper jumped on; 10 for 3.8 s is speech
+        let heard = [
+            (0.8, 7.0, 30),
+            (10.7, 17.2, 30),
+            (20.0, 23.8, 10),
+            (24.9, 31.4, 30),
+            (33.2, 39.0, 8),
+        ];
+        let calls: Vec<f64> = map.skipped(&heard, 2.0).iter().map(|p| p.call_s).collect();
+        assert_eq!(calls, [33.2]);
     }
 }

@@ -15,7 +15,7 @@ pub use input::{
     Listing, check_started_at, content_hash, list_calls, parse_shard, shard, shard_index,
 };
 pub use rescore::{RescoreSummary, rescore};
-pub use run::{BatchOptions, BatchSummary, Progress, call_date, num_cores, run};
+pub use run::{BatchOptions, BatchSummary, Progress, call_date, layout, num_cores, run};
 
 use crate::aggregate::{AgentRow, AggregateConfig};
 use crate::store::{self, StoreError};

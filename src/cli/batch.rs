@@ -19,17 +19,17 @@ pub struct Args {
     config: Option<PathBuf>,
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base.bin).
+    /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base-q8_0.bin).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Acoustic measures and acoustic score items only: no transcription.
     #[arg(long)]
     no_asr: bool,
-    /// Calls processed at once (default: one per core, each with one Whisper thread: faster
-    /// than fewer calls with more threads, README, Nightly batch).
+    /// Calls processed at once (default: cores / threads, else one per core: faster than fewer
+    /// calls with more threads, README, Nightly batch).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Whisper threads per call (default: cores / jobs).
+    /// Whisper threads per call (default: cores / jobs, else 1).
     #[arg(long)]
     threads: Option<usize>,
     /// Reprocess calls that are already done.
@@ -62,8 +62,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Outcome {
     let mut settings = Settings::load(args.config.as_deref(), args.rules.as_deref())?;
-    let jobs = args.jobs.unwrap_or(batch::num_cores()).max(1);
-    settings.config.asr.threads = args.threads.unwrap_or(batch::num_cores() / jobs).max(1);
+    let (jobs, threads) = batch::layout(batch::num_cores(), args.jobs, args.threads);
+    settings.config.asr.threads = threads;
     let pattern = args
         .pattern
         .as_deref()

@@ -9,7 +9,7 @@ use crate::report::render_check;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     file: PathBuf,
-    /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base.bin).
+    /// ggml Whisper model (default: $CALLQA_MODEL, else models/ggml-base-q8_0.bin).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Language: zh, en or auto (default from config: zh).

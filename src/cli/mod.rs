@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Where `make models` puts the converted Whisper base model.
-pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
+pub const DEFAULT_MODEL: &str = "models/ggml-base-q8_0.bin";
 
 #[derive(Debug, Parser)]
 #[command(

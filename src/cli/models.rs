@@ -14,8 +14,9 @@ pub enum Command {
         dir: PathBuf,
         #[arg(long, default_value = DEFAULT_MODEL)]
         out: PathBuf,
-        /// Weight matrices: f16 (as trained) or q8_0 (8-bit, half the size, faster on CPUs)
-        #[arg(long, default_value = "f16")]
+        /// Weight matrices: q8_0 (8-bit, half the size, faster on CPUs; the default model) or
+        /// f16 (as trained)
+        #[arg(long, default_value = "q8_0")]
         weights: Weights,
     },
 }

@@ -95,11 +95,12 @@ pub fn bank_rules_file(dir: &Path) -> PathBuf {
     path
 }
 
-/// The Whisper model the tests use: $CALLQA_MODEL or models/ggml-base.bin (made by `make models`).
+/// The Whisper model the tests use: $CALLQA_MODEL or the default, models/ggml-base-q8_0.bin (made
+/// by `make models`).
 pub fn model_path() -> PathBuf {
     let p = std::env::var_os("CALLQA_MODEL")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo("models/ggml-base.bin"));
+        .unwrap_or_else(|| repo(callqa::cli::DEFAULT_MODEL));
     assert!(
         p.is_file(),
         "{} missing: run `make models` (make test does it first)",
