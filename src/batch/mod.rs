@@ -4,6 +4,7 @@
 //! the audio; `aggregate` rebuilds the agents table once every shard has finished.
 
 mod input;
+mod layout;
 mod manifest;
 mod rescore;
 pub mod review;
@@ -14,8 +15,9 @@ use std::path::Path;
 pub use input::{
     Listing, check_started_at, content_hash, list_calls, parse_shard, shard, shard_index,
 };
+pub use layout::{layout, num_cores};
 pub use rescore::{RescoreSummary, rescore};
-pub use run::{BatchOptions, BatchSummary, Progress, call_date, layout, num_cores, run};
+pub use run::{BatchOptions, BatchSummary, Progress, call_date, run};
 
 use crate::aggregate::{AgentRow, AggregateConfig};
 use crate::store::{self, StoreError};
