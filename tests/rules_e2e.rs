@@ -75,9 +75,11 @@ fn english_call_with_a_forbidden_phrase_and_no_closing() {
         rude["end"].as_f64().unwrap(),
     );
     // Said at 31.0 s and ≈ 1.7 s long; the segment runs on to ≈ 34.2 s ("Call the technical
-    // team."), so an end well before that shows the finding has the phrase's own times.
+    // team."), so an end well before that shows the finding has the phrase's own times. Whisper's
+    // token times are good to about a second: 31.01–32.74 s one call per region with f16,
+    // 30.75–31.94 s packed with the fitted encoder (the default).
     assert!(
-        (30.7..=31.5).contains(&start) && (32.2..=33.4).contains(&end),
+        (30.7..=31.5).contains(&start) && (31.8..=33.4).contains(&end),
         "said at 31.0–32.7 s: {rude}"
     );
     assert_eq!(rude["severity"], "major");
