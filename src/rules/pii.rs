@@ -290,15 +290,17 @@ fn classify(d: &str, x_suffix: bool) -> Option<PiiKind> {
     None
 }
 
+/// The value of a run of ASCII digits (0 if it is none).
+fn num(s: &[u8]) -> u32 {
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+        .unwrap_or(0)
+}
+
 /// The first 12 digits of a resident ID: a region (its first digit, the province group, 1–8),
 /// then a birth year 1900–2029 and a month.
 fn id_prefix(b: &[u8]) -> bool {
-    let num = |s: &[u8]| {
-        std::str::from_utf8(s)
-            .ok()
-            .and_then(|s| s.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
     b.len() >= 12
         && (b'1'..=b'8').contains(&b[0])
         && (1900..=2029).contains(&num(&b[6..10]))
@@ -307,12 +309,6 @@ fn id_prefix(b: &[u8]) -> bool {
 
 /// Resident ID: 6-digit region, then a birth date YYYYMMDD with a plausible year and month.
 fn looks_like_id(b: &[u8]) -> bool {
-    let num = |s: &[u8]| {
-        std::str::from_utf8(s)
-            .ok()
-            .and_then(|s| s.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
     let (year, month, day) = (num(&b[6..10]), num(&b[10..12]), num(&b[12..14]));
     (1900..=2099).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day)
 }
