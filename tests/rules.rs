@@ -84,6 +84,26 @@ fn closing_must_be_in_the_last_30_s() {
     assert_eq!((f[0].start, f[0].end), (80.0, 110.0));
     let good = transcript("zh", &[greet, (Agent, 100.0, 103.0, "祝您生活愉快，再见")]);
     assert!(rules.scan(&good, 110.0).is_empty());
+    // a 27 s call: the window is its second half; the opening's thanks close nothing
+    let short = transcript(
+        "en",
+        &[
+            (
+                Agent,
+                0.8,
+                7.4,
+                "Thank you for calling, my name is Michael.",
+            ),
+            (Agent, 26.2, 27.0, "Okay."),
+        ],
+    );
+    let f = rules.scan(&short, 27.0);
+    let closing = f.iter().find(|f| f.rule_id == "en.required.closing");
+    assert_eq!(
+        closing.map(|f| (f.start, f.end)),
+        Some((13.5, 27.0)),
+        "{f:#?}"
+    );
 }
 
 #[test]
@@ -456,4 +476,34 @@ fn findings_take_their_times_from_the_characters_when_known() {
         .filter(|f| f.kind == Kind::Forbidden)
         .collect();
     assert_eq!((f[0].start, f[0].end), (10.0, 20.0));
+}
+
+/// One rude turn is one offence however Whisper cuts it into segments; the same words again
+/// after the customer has spoken are a second.
+#[test]
+fn forbidden_phrases_in_one_turn_are_one_finding() {
+    let rules = RuleSet::default_rules();
+    let dismissive = |t: &callqa::asr::Transcript| {
+        ids(&rules, t, 60.0)
+            .into_iter()
+            .filter(|id| id == "en.forbidden.dismissive")
+            .count()
+    };
+    let one_turn = transcript(
+        "en",
+        &[
+            (Agent, 14.5, 16.2, "That's not my problem."),
+            (Agent, 16.4, 18.0, "You should read the manual."),
+        ],
+    );
+    assert_eq!(dismissive(&one_turn), 1);
+    let two_turns = transcript(
+        "en",
+        &[
+            (Agent, 14.5, 16.2, "That's not my problem."),
+            (Customer, 16.5, 20.0, "But the card was stolen."),
+            (Agent, 20.5, 22.0, "Read the manual."),
+        ],
+    );
+    assert_eq!(dismissive(&two_turns), 2);
 }

@@ -287,18 +287,25 @@ impl Rule {
             .collect();
         let mut out = Vec::new();
         if per_group.len() == 1 {
-            // Hits of one rule that overlap or nearly touch are one utterance, one finding
-            // (我就是个接电话的我哪知道 is one offence, not two).
+            // Hits of one rule in one breath are one offence, one finding: they nearly touch
+            // in the text (我就是个接电话的我哪知道), or follow each other with no more than a
+            // sentence pause, however Whisper cut the segments ("That's not my problem." "You
+            // should read the manual." is one rude turn, not two).
             const JOIN_CHARS: usize = 4;
+            const JOIN_PAUSE_S: f64 = 2.0;
             let mut merged: Vec<(Hit, MatchMode)> = Vec::new();
             for (h, mode) in &per_group[0] {
                 if self.suppressed(stream, *h) {
                     continue;
                 }
-                let same_segment =
-                    |last: &Hit| stream.seg_of[last.end - 1] == stream.seg_of[h.start];
+                let joins = |last: &Hit| {
+                    let touching = h.start < last.end + JOIN_CHARS
+                        && stream.seg_of[last.end - 1] == stream.seg_of[h.start];
+                    let pause = stream.span(h.start, h.end).0 - stream.span(last.start, last.end).1;
+                    touching || pause <= JOIN_PAUSE_S
+                };
                 match merged.last_mut() {
-                    Some((last, _)) if h.start < last.end + JOIN_CHARS && same_segment(last) => {
+                    Some((last, _)) if joins(last) => {
                         last.end = last.end.max(h.end);
                         last.edits = last.edits.max(h.edits);
                     }

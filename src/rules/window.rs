@@ -9,8 +9,14 @@ impl Window {
         let first = self
             .first_s
             .or(self.first_pct.map(|p| duration * p / 100.0));
-        let last = self.last_s.or(self.last_pct.map(|p| duration * p / 100.0));
-        (first, last.map(|l| (duration - l).max(0.0)))
+        // A closing window in seconds keeps to the call's second half: on a call shorter than
+        // twice the window, the opening's "thank you for calling" is not its closing.
+        let last = match (self.last_s, self.last_pct) {
+            (Some(s), _) => Some((duration - s).max(duration / 2.0)),
+            (None, Some(p)) => Some(duration - duration * p / 100.0),
+            (None, None) => None,
+        };
+        (first, last.map(|l| l.max(0.0)))
     }
 
     pub(super) fn contains(&self, s: &Segment, duration: f64) -> bool {
