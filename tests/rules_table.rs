@@ -57,6 +57,17 @@ const ZH: &[(Speaker, &str, &[&str])] = &[
     (A, "滚蛋", &[PROFANITY]),
     (A, "他妈的又掉线了", &[PROFANITY]),
     (A, "白痴", &[PROFANITY]),
+    // … as Whisper base wrote the TTS agents' profanity on 8 kHz calls: one near sound in three
+    // syllables, and 神经病's hissing first syllable heard as another
+    (A, "唐妈的系统又出问题了", &[PROFANITY]),
+    (A, "前京病说了半天还不懂", &[PROFANITY]),
+    (A, "玄金病说了半天还不懂", &[PROFANITY]),
+    (A, "閒經病說了半天還不", &[PROFANITY]),
+    (A, "反部法案一直问同一个问题", &[DISMISSIVE]),
+    // … and what must stay clear: 已 is no hissing sound; sh is not s in two syllables
+    (A, "他已经病了一个月了，家属来办的", &[]),
+    (A, "最近的趋势是利率下调", &[]),
+    (A, "持卡人去世以后，需要办理继承", &[]),
     // personal data read out by the agent, in digits and in words
     (A, "您的手机号是13812345678对吧", &[READBACK]),
     (A, "您的手机号是幺三八幺二三四五六七八", &[PII]),
@@ -223,6 +234,16 @@ fn english_greeting_survives_whisper_spellings() {
         (
             "Thank you for calling Blue River Bank. My name is Laura, age 1-1148.",
             true,
+        ),
+        // "agent number" heard as the letter of a staff ID
+        (
+            "Thank you for calling Blue River Bank. My name is Laura, A14148.",
+            true,
+        ),
+        // a price is no agent number
+        (
+            "Thank you for calling Blue River Bank. Your visa 1148 was declined.",
+            false,
         ),
         // a part missing, or another company
         ("Yes? What is it?", false),

@@ -6,7 +6,11 @@ use std::collections::{HashMap, HashSet};
 use pinyin::{ToPinyin, ToPinyinMulti};
 
 /// Homophone phrases this long or longer pass one near sound (a half edit) on top of their edits.
-const NEAR_FREE_LEN: usize = 4;
+const NEAR_FREE_LEN: usize = 3;
+/// Homophone phrases this long or longer blur zh/z, l/n, -ng/-n; shorter ones must sound the
+/// same exactly (toneless): two blurred syllables are too easily ordinary words (趋势 and 去世
+/// are not 去死, 杀彘 is not 傻子).
+const LENIENT_LEN: usize = 3;
 
 /// A phrase ready to search for, in one match mode.
 #[derive(Debug, Clone)]
@@ -28,7 +32,9 @@ pub struct Hit {
 
 impl Pattern {
     pub fn new(chars: Vec<char>, max_edits: usize, homophone: bool) -> Self {
-        let sounds = if homophone {
+        let sounds = if homophone && chars.len() < LENIENT_LEN {
+            chars.iter().map(|&c| strict_sounds(c)).collect()
+        } else if homophone {
             chars.iter().map(|&c| sounds(c)).collect()
         } else {
             Vec::new()
@@ -63,8 +69,8 @@ impl Pattern {
     }
 
     /// Half edits a phrase gets beyond `max_edits`: in homophone mode one near sound in a phrase
-    /// of NEAR_FREE_LEN syllables or more (急什么急 heard as 其什么急: jí/qí), which no four
-    /// syllables of everyday speech come that close to.
+    /// of NEAR_FREE_LEN syllables or more (急什么急 heard as 其什么急: jí/qí, 他妈的 as 唐妈的,
+    /// 烦不烦 as 反部法); two syllables are too few (杂志 is near 傻子).
     fn near_allowance(&self) -> usize {
         usize::from(self.homophone && self.chars.len() >= NEAR_FREE_LEN)
     }
@@ -237,13 +243,31 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF)
 }
 
-/// What a transcript's character was heard as: its everyday reading only. Whisper spells what
-/// it heard with characters in their common reading; the rare readings the pinyin data also
-/// lists (以 as sì, 去以 → 去死) must not turn ordinary words into hits.
+/// What a transcript's character was heard as: its everyday reading only (blurred, and as spelt
+/// for short phrases). Whisper spells what it heard with characters in their common reading;
+/// the rare readings the pinyin data also lists (以 as sì, 去以 → 去死) must not turn ordinary
+/// words into hits.
 pub fn heard(c: char) -> HashSet<String> {
     match c.to_pinyin() {
-        Some(p) => std::iter::once(lenient(p.plain())).collect(),
+        Some(p) => [lenient(p.plain()), strict(p.plain())]
+            .into_iter()
+            .collect(),
         None => std::iter::once(c.to_string()).collect(),
+    }
+}
+
+/// A syllable as spelt, marked apart from the lenient forms (a short phrase's sounds).
+fn strict(p: &str) -> String {
+    format!("={}", p.replace('ü', "v"))
+}
+
+/// [`sounds`] without the blurring, for phrases shorter than LENIENT_LEN.
+fn strict_sounds(c: char) -> HashSet<String> {
+    match c.to_pinyin_multi() {
+        Some(multi) if c.to_digit(10).is_none() => {
+            multi.into_iter().map(|p| strict(p.plain())).collect()
+        }
+        _ => sounds(c),
     }
 }
 
@@ -367,7 +391,25 @@ mod tests {
             "no budget: one near sound, not two"
         );
         assert_eq!(find(&strict, "来河银行").len(), 1);
+        let three = Pattern::new("他妈的".chars().collect(), 0, true);
+        assert_eq!(
+            find(&three, "唐妈的").len(),
+            1,
+            "three syllables: one near sound"
+        );
+        assert!(find(&three, "唐拿的").is_empty(), "not two near sounds");
         let short = Pattern::new("滚开".chars().collect(), 0, true);
-        assert!(find(&short, "混开").is_empty(), "under four: exact sounds");
+        assert!(
+            find(&short, "混开").is_empty(),
+            "two syllables: exact sounds"
+        );
+        // … not blurred either: sh is not s, zh not z in two syllables
+        let die = Pattern::new("去死".chars().collect(), 0, true);
+        assert_eq!(find(&die, "去四").len(), 1);
+        for ordinary in ["趋势", "去世", "趣事"] {
+            assert!(find(&die, ordinary).is_empty(), "{ordinary}");
+        }
+        let fool = Pattern::new("傻子".chars().collect(), 0, true);
+        assert!(find(&fool, "杀彘").is_empty() && find(&fool, "洒自").is_empty());
     }
 }
