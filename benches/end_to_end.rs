@@ -114,10 +114,10 @@ fn main() {
             None,
         ),
         (
-            "the default as one job of every thread (`--jobs 1 --threads N`)",
+            "the default as one call per core of one thread each (`--jobs N --threads 1`)",
             &model,
             None,
-            Some(("1", &threads)),
+            Some((&threads, "1")),
         ),
         ("the default with f16 weights", &f16, None, None),
         (

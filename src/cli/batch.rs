@@ -25,11 +25,11 @@ pub struct Args {
     /// Acoustic measures and acoustic score items only: no transcription.
     #[arg(long)]
     no_asr: bool,
-    /// Calls processed at once (default: cores / threads, else one per core: faster than fewer
-    /// calls with more threads, README, Nightly batch).
+    /// Calls processed at once (default: cores / threads, else one per two cores: each call
+    /// holds a Whisper state, README, Nightly batch).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Whisper threads per call (default: cores / jobs, else 1).
+    /// Whisper threads per call (default: cores / jobs, else 2).
     #[arg(long)]
     threads: Option<usize>,
     /// Reprocess calls that are already done.
