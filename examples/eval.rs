@@ -525,6 +525,25 @@ fn synthetic(ds: &Dataset, truth_dir: &Path, out: &Path) -> String {
             pct(c.tp, c.tp + c.fn_)
         );
     }
+    // the issue's bar for verbatim forbidden phrases is on all forbidden rules together
+    let verbatim = per_item
+        .iter()
+        .filter(|(item, _)| item.contains(".forbidden.") && !item.ends_with(" (paraphrase)"))
+        .fold(Counts::default(), |a, (_, c)| Counts {
+            tp: a.tp + c.tp,
+            fp: a.fp + c.fp,
+            fn_: a.fn_ + c.fn_,
+        });
+    if verbatim.tp + verbatim.fn_ > 0 {
+        md += &format!(
+            "\nForbidden phrases said verbatim, all forbidden rules together: {} labelled, {} \
+             found, precision {}, recall {}.\n",
+            verbatim.tp + verbatim.fn_,
+            verbatim.tp + verbatim.fp,
+            pct(verbatim.tp, verbatim.tp + verbatim.fp),
+            pct(verbatim.tp, verbatim.tp + verbatim.fn_)
+        );
+    }
     if by_pattern > 0 {
         md += &format!(
             "\nForbidden-phrase findings made by a paraphrase pattern: {by_pattern}, of which \
