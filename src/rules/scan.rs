@@ -287,11 +287,9 @@ impl Rule {
             .collect();
         let mut out = Vec::new();
         if per_group.len() == 1 {
-            // Hits of one rule in one breath are one offence, one finding: they nearly touch
-            // in the text (我就是个接电话的我哪知道), or follow each other with no more than a
-            // sentence pause, however Whisper cut the segments ("That's not my problem." "You
-            // should read the manual." is one rude turn, not two).
-            const JOIN_CHARS: usize = 4;
+            // Hits of one rule with no more than a sentence pause between them are one offence,
+            // one finding, however Whisper cut the segments (我就是个接电话的我哪知道; "That's not
+            // my problem." "You should read the manual.").
             const JOIN_PAUSE_S: f64 = 2.0;
             let mut merged: Vec<(Hit, MatchMode)> = Vec::new();
             for (h, mode) in &per_group[0] {
@@ -299,10 +297,8 @@ impl Rule {
                     continue;
                 }
                 let joins = |last: &Hit| {
-                    let touching = h.start < last.end + JOIN_CHARS
-                        && stream.seg_of[last.end - 1] == stream.seg_of[h.start];
-                    let pause = stream.span(h.start, h.end).0 - stream.span(last.start, last.end).1;
-                    touching || pause <= JOIN_PAUSE_S
+                    stream.span(h.start, h.end).0 - stream.span(last.start, last.end).1
+                        <= JOIN_PAUSE_S
                 };
                 match merged.last_mut() {
                     Some((last, _)) if joins(last) => {
