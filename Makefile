@@ -78,20 +78,33 @@ eval: build datasets zh-calls models
 	  --real target/eval-thchs30 --real-dir datasets/zh-thchs30 --report datasets/eval-results.md
 	$(MAKE) --no-print-directory eval-mono
 
-# Mono recordings: the first 40 Mandarin service calls with their channels summed to one, batched
+# Mono recordings: the first 40 Mandarin service calls with their channels summed to one (remix -m:
+# a plain sum; sox's default halves each channel, 6 dB under the stereo call), batched
 # (speaker separation) and compared with their labels and the stereo batch above.
 ZH_MONO := target/zh-mono
+# and the English test call (two different voices), mixed to mono and batched beside its stereo self
+EN_CALL := tests/fixtures/speech/call_en_dismissive.wav
+EN_PAIR := target/en-pair
 MONO_CALLS := 40
 eval-mono: build zh-calls models
 	@mkdir -p $(ZH_MONO)/audio
 	head -1 $(ZH_CALLS)/manifest.csv > $(ZH_MONO)/manifest.csv
 	tail -n +2 $(ZH_CALLS)/manifest.csv | head -$(MONO_CALLS) | while IFS=, read -r p id agent team at ch rest; do \
-	  sox $(ZH_CALLS)/$$p $(ZH_MONO)/audio/$$id.wav remix 1,2 && \
+	  sox $(ZH_CALLS)/$$p $(ZH_MONO)/audio/$$id.wav remix -m 1,2 && \
 	  echo "audio/$$id.wav,$$id,$$agent,$$team,$$at,,$$rest" >> $(ZH_MONO)/manifest.csv; done
 	./target/release/callqa batch $(ZH_MONO)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-mono
+	@mkdir -p $(EN_PAIR)
+	sox $(EN_CALL) $(EN_PAIR)/EN01-mono.wav remix -m 1,2
+	printf 'path,call_id,agent_id,team,started_at,agent_channel,language\n%s,EN01,EA01,en-test,2026-11-01T08:00:00Z,0,en\n' \
+	  $(abspath $(EN_CALL)) > $(EN_PAIR)/stereo.csv
+	printf 'path,call_id,agent_id,team,started_at,agent_channel,language\nEN01-mono.wav,EN01,EA01,en-test,2026-11-01T08:00:00Z,,en\n' \
+	  > $(EN_PAIR)/mono.csv
+	./target/release/callqa batch $(EN_PAIR)/stereo.csv --rules target/demo-rules.toml --out $(EN_PAIR)/stereo
+	./target/release/callqa batch $(EN_PAIR)/mono.csv --rules target/demo-rules.toml --out $(EN_PAIR)/mono
 	$(CARGO) run --release --locked -q --example diarize_eval -- --manifest $(ZH_CALLS)/manifest.csv \
 	  --truth $(ZH_CALLS)/truth --limit $(MONO_CALLS) --mono-out target/eval-zh-mono \
-	  --stereo-out target/eval-zh-calls --report datasets/eval-mono.md
+	  --stereo-out target/eval-zh-calls --stereo-call $(EN_CALL) --pair-out $(EN_PAIR) --pair-id EN01 \
+	  --report datasets/eval-mono.md
 
 # faster-whisper (PyPI) is the end-to-end baseline, run on the same CT2 weights as our model.
 FASTER_WHISPER := faster-whisper==1.2.1

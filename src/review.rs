@@ -72,12 +72,13 @@ impl Reviews {
     }
 }
 
-/// The findings that still count: all but the rejected ones.
-pub fn kept(findings: &[Finding], verdicts: &[Option<Verdict>]) -> Vec<Finding> {
+/// The findings that still count (all but the rejected ones), and which of them a reviewer
+/// confirmed.
+pub fn kept(findings: &[Finding], verdicts: &[Option<Verdict>]) -> (Vec<Finding>, Vec<bool>) {
     findings
         .iter()
         .zip(verdicts)
         .filter(|(_, v)| **v != Some(Verdict::Reject))
-        .map(|(f, _)| f.clone())
-        .collect()
+        .map(|(f, v)| (f.clone(), *v == Some(Verdict::Confirm)))
+        .unzip()
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Acoustics, Flag};
 use crate::call::Speaker;
-use crate::rules::{Finding, Severity};
+use crate::rules::{Finding, Kind, Severity};
 
 /// Points per occurrence and the most one item can cost.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -86,8 +86,9 @@ pub enum ItemStatus {
     AutoFail,
     /// Cannot be judged on this call.
     NotApplicable,
-    /// An auto-fail finding on a mono call that may be the customer's words (one voice
-    /// heard, or the agent's voice uncertain): a person decides.
+    /// Words on a mono call that may be the customer's (one voice heard, or the agent's
+    /// voice uncertain) under a rule that would fail the call or cost points: a person
+    /// decides (confirming the finding makes it count).
     Review,
 }
 
@@ -191,30 +192,48 @@ impl ScorecardConfig {
 
     /// Score a call. `findings` is None when the call was not transcribed (rule items N/A).
     pub fn score(&self, acoustics: &Acoustics, findings: Option<&[Finding]>) -> CallScore {
+        self.score_reviewed(acoustics, findings, &[])
+    }
+
+    /// [`Self::score`], where `confirmed[i]` says a reviewer confirmed `findings[i]` as the
+    /// agent's (missing entries: not confirmed).
+    pub fn score_reviewed(
+        &self,
+        acoustics: &Acoustics,
+        findings: Option<&[Finding]>,
+        confirmed: &[bool],
+    ) -> CallScore {
         let mut items = Vec::new();
         let mut auto_fail = false;
         let role_uncertain = acoustics.separation.is_some_and(|s| s.role_uncertain);
         match findings {
             Some(findings) => {
-                // (count, severity, some finding surely the agent's)
-                let mut by_rule: BTreeMap<&str, (usize, Severity, bool)> = BTreeMap::new();
-                for f in findings.iter().filter(|f| f.kind.scored()) {
+                // (count, severity, some finding surely the agent's, words said)
+                let mut by_rule: BTreeMap<&str, (usize, Severity, bool, bool)> = BTreeMap::new();
+                for (i, f) in findings.iter().enumerate().filter(|(_, f)| f.kind.scored()) {
                     let e = by_rule
                         .entry(f.rule_id.as_str())
-                        .or_insert((0, f.severity, false));
+                        .or_insert((0, f.severity, false, false));
                     e.0 += 1;
-                    e.2 |= f.speaker == Speaker::Agent && !role_uncertain;
+                    e.2 |= (f.speaker == Speaker::Agent && !role_uncertain)
+                        || confirmed.get(i).copied().unwrap_or(false);
+                    // a missing greeting is the agent's whoever spoke; words said may not be
+                    e.3 |= matches!(f.kind, Kind::Forbidden | Kind::Pii);
                 }
-                for (rule, (count, severity, surely_agent)) in by_rule {
-                    if self.auto_fail.iter().any(|r| r == rule) && !surely_agent {
+                for (rule, (count, severity, surely_agent, said)) in by_rule {
+                    let fails = self.auto_fail.iter().any(|r| r == rule);
+                    if !surely_agent && (fails || said) {
                         items.push(ScoreItem {
                             item: rule.into(),
                             count,
                             points_lost: 0.0,
                             status: ItemStatus::Review,
-                            note: "auto-fail rule on a mono call where the words may be the \
-                                   customer's: listen before failing"
-                                .into(),
+                            note: format!(
+                                "{} on a mono call where the words may be the customer's: \
+                                 listen before {}",
+                                if fails { "auto-fail rule" } else { "deduction" },
+                                if fails { "failing" } else { "deducting" }
+                            ),
                         });
                         continue;
                     }

@@ -144,6 +144,20 @@ fn two_voices_separate_and_one_voice_stays_one() {
         assert_eq!(one.voices, 1, "{what}: {:?}", one.voice_similarity);
         assert!(one.turns.iter().all(|t| t.voice == 0));
     }
+    // two parties on one synthetic voice (espeak-ng en-us and en-gb: one formant synthesiser,
+    // 0.93 alike channel to channel): no timbre to tell them by, so one voice — a split by
+    // what was said once gave the agent's "That's not my problem" to the customer
+    let en = callqa::audio::resample(
+        callqa::audio::decode(&repo("tests/fixtures/speech/call_en_dismissive.wav")).unwrap(),
+    )
+    .unwrap();
+    let en_mono: Vec<f32> = en.channels[0]
+        .iter()
+        .zip(&en.channels[1])
+        .map(|(a, b)| a + b)
+        .collect();
+    let one = d.diarize(&en_mono);
+    assert_eq!(one.voices, 1, "English call: {:?}", one.voice_similarity);
     // silence: no voice at all
     assert_eq!(d.diarize(&vec![0.0; 32_000]).voices, 0);
 }

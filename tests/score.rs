@@ -5,7 +5,7 @@ mod common;
 use callqa::analysis::{self, AnalysisConfig};
 use callqa::audio::Audio;
 use callqa::call::CallFacts;
-use callqa::call::Speaker::{Agent, Customer};
+use callqa::call::Speaker::{Agent, Customer, Mixed};
 use callqa::config::Config;
 use callqa::rules::RuleSet;
 use callqa::score::{ItemStatus, ScorecardConfig};
@@ -204,4 +204,72 @@ fn no_agent_speech_is_an_item_not_a_pass() {
             .iter()
             .any(|i| i.item == callqa::score::NO_AGENT_SPEECH)
     );
+}
+
+/// A mono call with one voice: words that may be the customer's cost nothing until a reviewer
+/// confirms them; what the agent failed to say (the closing) costs points whoever spoke.
+#[test]
+fn words_that_may_be_the_customers_go_to_review_until_confirmed() {
+    let rules = RuleSet::default_rules();
+    let t = common::transcript(
+        "zh",
+        &[
+            (
+                Mixed,
+                1.0,
+                4.0,
+                "您好，示例银行，工号1234，请问有什么可以帮您",
+            ),
+            (Mixed, 6.0, 9.0, "这个我也没办法，你自己去网点问吧"),
+        ],
+    );
+    let f = rules.scan(&t, 30.0);
+    let dismissive = f
+        .iter()
+        .position(|f| f.rule_id == "zh.forbidden.dismissive")
+        .unwrap_or_else(|| panic!("{f:?}"));
+    assert!(
+        f.iter().any(|f| f.rule_id == "zh.required.closing"),
+        "{f:?}"
+    );
+    let ac = measured(&Audio::from_channels(
+        RATE,
+        vec![tone(30.0, &[(1.0, 4.0), (6.0, 9.0)])],
+    ));
+    let card = ScorecardConfig::default();
+    let s = card.score(&ac, Some(&f));
+    let item = |s: &callqa::score::CallScore, id: &str| {
+        s.items.iter().find(|i| i.item == id).cloned().unwrap()
+    };
+    assert_eq!(
+        item(&s, "zh.forbidden.dismissive").status,
+        ItemStatus::Review
+    );
+    assert_eq!(lost(&s, "zh.forbidden.dismissive"), 0.0);
+    assert!(s.needs_review);
+    assert!(lost(&s, "zh.required.closing") > 0.0, "{s:?}");
+    let mut confirmed = vec![false; f.len()];
+    confirmed[dismissive] = true;
+    let s2 = card.score_reviewed(&ac, Some(&f), &confirmed);
+    assert_eq!(
+        item(&s2, "zh.forbidden.dismissive").status,
+        ItemStatus::Deducted
+    );
+    assert!(s2.score < s.score, "{s2:?}");
+    // on stereo the agent's channel is the agent's: deducted at once
+    let s3 = card.score(&stereo(), Some(&f_as_agent(&f)));
+    assert_eq!(
+        item(&s3, "zh.forbidden.dismissive").status,
+        ItemStatus::Deducted
+    );
+}
+
+fn f_as_agent(f: &[callqa::rules::Finding]) -> Vec<callqa::rules::Finding> {
+    f.iter()
+        .cloned()
+        .map(|mut f| {
+            f.speaker = Agent;
+            f
+        })
+        .collect()
 }

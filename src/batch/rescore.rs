@@ -140,10 +140,16 @@ fn rescore_call(
         Some(f)
     };
     // what reviewers rejected costs nothing
-    let kept = findings
-        .as_ref()
-        .map(|f| review::kept(f, &reviews.verdicts(&id, f)));
-    let score = cfg.score.score(&acoustics, kept.as_deref());
+    let (kept, confirmed) = match &findings {
+        Some(f) => {
+            let (k, c) = review::kept(f, &reviews.verdicts(&id, f));
+            (Some(k), c)
+        }
+        None => (None, Vec::new()),
+    };
+    let score = cfg
+        .score
+        .score_reviewed(&acoustics, kept.as_deref(), &confirmed);
     rows::fill_acoustics(row, &acoustics);
     rows::set_score(row, &score);
     match &findings {

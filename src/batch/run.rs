@@ -242,8 +242,11 @@ fn process(
     if let Ok(r) = &mut result {
         verdicts = reviews.verdicts(&call.call_id, &r.findings);
         if verdicts.iter().any(Option::is_some) && r.transcript.is_some() {
-            let kept = review::kept(&r.findings, &verdicts);
-            r.score = pipeline.config().score.score(&r.acoustics, Some(&kept));
+            let (kept, confirmed) = review::kept(&r.findings, &verdicts);
+            r.score = pipeline
+                .config()
+                .score
+                .score_reviewed(&r.acoustics, Some(&kept), &confirmed);
         }
     }
     let audio_s = result.as_ref().map_or(0.0, |r| r.duration_s);

@@ -226,14 +226,18 @@ impl Diarizer {
         // Either way each voice must hold the most of at least two speech regions: a party to
         // a call speaks more than once, while one reader's digits or one odd sentence can look
         // like another voice.
+        // Close voices must also each hold three regions: one voice split by what it says
+        // (a name and number, one curt sentence) took two (an English call of two espeak-ng
+        // accents on one synthetic voice, 0.86).
         let (purity, regions_of) = turn_taking(&margins);
+        let distinct = similarity < self.cfg.distinct_voice_similarity;
+        let turns_needed = if distinct { MIN_TURNS } else { MIN_TURNS_CLOSE };
         let two = centroids.is_some()
             && assigned.iter().all(|&a| {
                 a >= self.cfg.min_voice_share * total && a >= self.cfg.min_voice_s * 100.0
             })
-            && regions_of.iter().all(|&r| r >= MIN_TURNS)
-            && (similarity < self.cfg.distinct_voice_similarity
-                || (similarity < self.cfg.same_voice_similarity && purity >= TURN_PURITY));
+            && regions_of.iter().all(|&r| r >= turns_needed)
+            && (distinct || (similarity < self.cfg.same_voice_similarity && purity >= TURN_PURITY));
         let mut turns = Vec::new();
         let frame_s = HOP as f64 / f64::from(RATE);
         for ((first, _), (r, m)) in spans.iter().zip(regions.iter().zip(&margins)) {
@@ -283,8 +287,10 @@ impl Diarizer {
 /// Share of speech frames that agree with their region's majority voice, above which two
 /// likely voices are taken as two parties taking turns…
 const TURN_PURITY: f64 = 0.97;
-/// Speech regions each voice must hold the most of.
+/// Speech regions each voice must hold the most of…
 const MIN_TURNS: usize = 2;
+/// … when the voices are close (between the two similarity thresholds).
+const MIN_TURNS_CLOSE: usize = 3;
 
 /// (share of speech frames agreeing with their region's majority voice, regions each voice
 /// holds the majority of)
