@@ -99,18 +99,21 @@ fn frames_right(stereo: &[Vec<f32>], d: &callqa::diarize::Diarization) -> f64 {
     right(0).max(right(1)) as f64 / single.len() as f64
 }
 
-#[test]
-fn two_voices_separate_and_one_voice_stays_one() {
-    let d = Diarizer::load(&encoder_path(), DiarizeConfig::default()).unwrap();
-    let call = callqa::audio::resample(
-        callqa::audio::decode(&repo("tests/fixtures/speech/call_zh_service.wav")).unwrap(),
-    )
-    .unwrap();
-    let mono: Vec<f32> = call.channels[0]
+/// A stereo call at 16 kHz, and its two channels summed to one (as a mono recorder stores it).
+fn mixed(path: &str) -> (callqa::audio::Audio, Vec<f32>) {
+    let call = callqa::audio::resample(callqa::audio::decode(&repo(path)).unwrap()).unwrap();
+    let mono = call.channels[0]
         .iter()
         .zip(&call.channels[1])
         .map(|(a, b)| a + b)
         .collect();
+    (call, mono)
+}
+
+#[test]
+fn two_voices_separate_and_one_voice_stays_one() {
+    let d = Diarizer::load(&encoder_path(), DiarizeConfig::default()).unwrap();
+    let (call, mono) = mixed("tests/fixtures/speech/call_zh_service.wav");
     let both = d.diarize(&mono);
     assert_eq!(both.voices, 2, "{both:?}");
     let right = frames_right(&call.channels, &both);
@@ -147,16 +150,7 @@ fn two_voices_separate_and_one_voice_stays_one() {
     // two parties on one synthetic voice (espeak-ng en-us and en-gb: one formant synthesiser,
     // 0.93 alike channel to channel): no timbre to tell them by, so one voice — a split by
     // what was said once gave the agent's "That's not my problem" to the customer
-    let en = callqa::audio::resample(
-        callqa::audio::decode(&repo("tests/fixtures/speech/call_en_dismissive.wav")).unwrap(),
-    )
-    .unwrap();
-    let en_mono: Vec<f32> = en.channels[0]
-        .iter()
-        .zip(&en.channels[1])
-        .map(|(a, b)| a + b)
-        .collect();
-    let one = d.diarize(&en_mono);
+    let one = d.diarize(&mixed("tests/fixtures/speech/call_en_dismissive.wav").1);
     assert_eq!(one.voices, 1, "English call: {:?}", one.voice_similarity);
     // silence: no voice at all
     assert_eq!(d.diarize(&vec![0.0; 32_000]).voices, 0);
