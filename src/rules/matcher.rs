@@ -3,7 +3,24 @@
 
 use std::collections::{HashMap, HashSet};
 
-use pinyin::{ToPinyin, ToPinyinMulti};
+use super::sound::{Heard, Sound, digit_of_sound, near, sounds, strict_sounds};
+
+/// The characters and sounds a text holds: a phrase needing more of its own than the text
+/// offers cannot be found in it, which rules out most phrases before the search.
+#[derive(Debug, Default)]
+pub struct Present {
+    chars: HashSet<char>,
+    sounds: HashSet<Sound>,
+}
+
+impl Present {
+    pub fn of(text: &[char], heard: &[Heard]) -> Self {
+        Present {
+            chars: text.iter().copied().collect(),
+            sounds: heard.iter().flat_map(|h| h.iter()).collect(),
+        }
+    }
+}
 
 /// Homophone phrases this long or longer pass one near sound (a half edit) on top of their edits.
 const NEAR_FREE_LEN: usize = 3;
@@ -17,7 +34,7 @@ const LENIENT_LEN: usize = 3;
 pub struct Pattern {
     pub chars: Vec<char>,
     /// Per character, its toneless readings (homophone mode only).
-    pub sounds: Vec<HashSet<String>>,
+    pub sounds: Vec<Vec<Sound>>,
     pub max_edits: usize,
     pub homophone: bool,
 }
@@ -50,15 +67,15 @@ impl Pattern {
     /// What putting text char `c` in place of pattern char `j` costs, in half edits: 0 the same
     /// character or sound, 1 a near sound (homophone mode: the same initial or the same final,
     /// 来 for 蓝, 个 for 河, as Whisper mishears phone speech), 2 anything else.
-    fn cost(&self, j: usize, c: char, text_sounds: Option<&HashSet<String>>) -> usize {
+    fn cost(&self, j: usize, c: char, text_sounds: Option<&Heard>) -> usize {
         if self.chars[j] == c {
             return 0;
         }
         match text_sounds {
             Some(s) if self.homophone => {
-                if !self.sounds[j].is_disjoint(s) {
+                if s.shares(&self.sounds[j]) {
                     0
-                } else if self.sounds[j].iter().any(|a| s.iter().any(|b| near(a, b))) {
+                } else if self.sounds[j].iter().any(|&a| s.iter().any(|b| near(a, b))) {
                     1
                 } else {
                     2
@@ -75,10 +92,31 @@ impl Pattern {
         usize::from(self.homophone && self.chars.len() >= NEAR_FREE_LEN)
     }
 
+    /// The fewest half edits any hit in a text holding `present` can take: a character that
+    /// is neither in it nor sounds like one of it costs a near sound at best (homophone mode)
+    /// or an edit. False only where [`find`](Self::find) would find nothing.
+    pub fn may_occur(&self, present: &Present) -> bool {
+        let least: usize = (0..self.chars.len())
+            .map(|j| {
+                let c = self.chars[j];
+                if c == ' ' || present.chars.contains(&c) {
+                    0
+                } else if !self.homophone {
+                    2
+                } else if self.sounds[j].iter().any(|s| present.sounds.contains(s)) {
+                    0
+                } else {
+                    1
+                }
+            })
+            .sum();
+        least <= 2 * self.max_edits + self.near_allowance()
+    }
+
     /// Non-overlapping best hits, left to right. `text_sounds` is `heard()` of each text char
     /// (computed once per text, needed in homophone mode). A hit's `edits` are whole edits,
     /// two near sounds making one.
-    pub fn find(&self, text: &[char], text_sounds: &[HashSet<String>]) -> Vec<Hit> {
+    pub fn find(&self, text: &[char], text_sounds: &[Heard]) -> Vec<Hit> {
         let m = self.chars.len();
         if m == 0 || text.is_empty() {
             return Vec::new();
@@ -144,36 +182,10 @@ impl Pattern {
 /// the pattern runs: 工号 in a pattern finds 功耗/公号/共号 in the text.
 #[derive(Debug, Clone, Default)]
 pub struct Spelling {
-    by_sound: HashMap<String, char>,
+    by_sound: HashMap<Sound, char>,
     own: HashSet<char>,
     /// The pattern looks for digits: a run of characters read as digits becomes digits.
     digits: bool,
-}
-
-/// Each digit's readings (toneless): 幺 and 两 as well as 一 and 二, 洞 for 0 as radio and
-/// phone operators say it.
-const DIGIT_READINGS: [&[&str]; 10] = [
-    &["ling", "dong"],
-    &["yi", "yao"],
-    &["er", "liang"],
-    &["san"],
-    &["si"],
-    &["wu"],
-    &["liu"],
-    &["qi"],
-    &["ba"],
-    &["jiu"],
-];
-
-/// A syllable (toneless, as said) that is a digit's reading: Whisper writes a spoken number it
-/// does not recognise as one with same-sounding characters (幺九七幺七 → 要久期要期).
-fn digit_of_sound(c: char) -> Option<char> {
-    if c.is_ascii_digit() {
-        return Some(c);
-    }
-    let p = c.to_pinyin()?;
-    let d = DIGIT_READINGS.iter().position(|r| r.contains(&p.plain()))?;
-    char::from_digit(d as u32, 10)
 }
 
 /// Shortest run of digit-sounding characters read as a number: four, since a 工号 has four or
@@ -200,7 +212,7 @@ impl Spelling {
 
     /// `text` with every character that is not the pattern's own but sounds like one of them
     /// (by its everyday reading, `heard`) replaced by it. Same length, so positions hold.
-    pub fn respell(&self, text: &[char], heard: &[HashSet<String>]) -> Vec<char> {
+    pub fn respell(&self, text: &[char], heard: &[Heard]) -> Vec<char> {
         let mut out: Vec<char> = text
             .iter()
             .enumerate()
@@ -210,7 +222,7 @@ impl Spelling {
                 }
                 heard
                     .get(i)
-                    .and_then(|h| h.iter().find_map(|s| self.by_sound.get(s)))
+                    .and_then(|h| h.iter().find_map(|s| self.by_sound.get(&s)))
                     .copied()
                     .unwrap_or(c)
             })
@@ -243,127 +255,10 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF)
 }
 
-/// What a transcript's character was heard as: its everyday reading only (blurred, and as spelt
-/// for short phrases). Whisper spells what it heard with characters in their common reading;
-/// the rare readings the pinyin data also lists (以 as sì, 去以 → 去死) must not turn ordinary
-/// words into hits.
-pub fn heard(c: char) -> HashSet<String> {
-    match c.to_pinyin() {
-        Some(p) => [lenient(p.plain()), strict(p.plain())]
-            .into_iter()
-            .collect(),
-        None => std::iter::once(c.to_string()).collect(),
-    }
-}
-
-/// A syllable as spelt, marked apart from the lenient forms (a short phrase's sounds).
-fn strict(p: &str) -> String {
-    format!("={}", p.replace('ü', "v"))
-}
-
-/// [`sounds`] without the blurring, for phrases shorter than LENIENT_LEN.
-fn strict_sounds(c: char) -> HashSet<String> {
-    match c.to_pinyin_multi() {
-        Some(multi) if c.to_digit(10).is_none() => {
-            multi.into_iter().map(|p| strict(p.plain())).collect()
-        }
-        _ => sounds(c),
-    }
-}
-
-/// Every toneless reading of a rule phrase's character (an author may mean any of them, 行 in
-/// 银行 is háng), lenient where Mandarin speakers (and Whisper) blur: zh/ch/sh → z/c/s,
-/// l → n, -ng → -n. A digit sounds as itself and as said (1: yi, yao); other non-Chinese
-/// characters as themselves.
-pub fn sounds(c: char) -> HashSet<String> {
-    if let Some(d) = c.to_digit(10) {
-        // a digit in a phrase is also said: 打12315 is 打妖儿三妖舞 as Whisper writes it
-        let said = DIGIT_READINGS[d as usize].iter().map(|p| lenient(p));
-        return std::iter::once(c.to_string()).chain(said).collect();
-    }
-    match c.to_pinyin_multi() {
-        Some(multi) => multi.into_iter().map(|p| lenient(p.plain())).collect(),
-        None => std::iter::once(c.to_string()).collect(),
-    }
-}
-
-/// Two toneless (lenient) pinyin syllables that Whisper confuses on phone audio without being
-/// homophones: the same final after initials of one class (ge for he), or the same initial
-/// before finals with the same vowel (lai for lan, yi for yin). Not: de for he, nin for lan (您的 is not
-/// 蓝河). Only Chinese syllables; digits and letters are never near.
-fn near(a: &str, b: &str) -> bool {
-    const CLASSES: [&str; 7] = ["gkh", "fh", "bp", "dt", "jqx", "zcs", "mn"];
-    fn split(p: &str) -> Option<(&str, &str)> {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_lowercase()) {
-            return None;
-        }
-        let n = usize::from(p.starts_with(|c| "bpmfdtngkhjqxrzcsyw".contains(c)));
-        Some(p.split_at(n))
-    }
-    // the vowel a final is built on: a of ian, i of in and i (yi/yin differ by the n alone)
-    let vowel = |f: &str| {
-        let rest = f.trim_start_matches(['i', 'u', 'v']);
-        match rest.chars().next() {
-            Some(c) if "aeo".contains(c) => Some(c),
-            _ => f[..f.len() - rest.len()].chars().last(),
-        }
-    };
-    match (split(a), split(b)) {
-        (Some((ia, fa)), Some((ib, fb))) if a != b && !fa.is_empty() && !fb.is_empty() => {
-            let initials_alike = ia == ib
-                || CLASSES
-                    .iter()
-                    .any(|c| !ia.is_empty() && !ib.is_empty() && c.contains(ia) && c.contains(ib));
-            (fa == fb && initials_alike) || (ia == ib && vowel(fa) == vowel(fb))
-        }
-        _ => false,
-    }
-}
-
-fn lenient(p: &str) -> String {
-    let p = p.replace('ü', "v");
-    let p = ["zh", "ch", "sh"]
-        .iter()
-        .find(|i| p.starts_with(**i))
-        .map_or(p.clone(), |i| p.replacen(i, &i[..1], 1));
-    // n/l: merged by many southern speakers, and Whisper on phone audio writes 南 for 蓝
-    let p = match p.strip_prefix('l') {
-        Some(rest) => format!("n{rest}"),
-        None => p,
-    };
-    p.strip_suffix("ng")
-        .filter(|s| s.ends_with(['e', 'i']))
-        .map_or(p.clone(), |s| format!("{s}n"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn near_sounds_share_a_final_after_like_initials_or_an_initial_and_vowel() {
-        for (a, b) in [
-            ("he", "ge"),
-            ("nan", "nai"),
-            ("he", "ke"),
-            ("si", "ci"),
-            ("fu", "hu"),
-            ("yi", "yin"),
-            ("du", "dun"),
-        ] {
-            assert!(near(a, b), "{a}/{b}");
-        }
-        for (a, b) in [
-            ("he", "de"),
-            ("nan", "nin"),
-            ("nan", "mai"),
-            ("he", "he"),
-            ("4", "si"),
-            ("yi", "yu"),
-        ] {
-            assert!(!near(a, b), "{a}/{b}");
-        }
-    }
+    use crate::rules::sound::heard;
 
     #[test]
     fn two_near_syllables_cost_one_edit() {
@@ -411,5 +306,64 @@ mod tests {
         }
         let fool = Pattern::new("傻子".chars().collect(), 0, true);
         assert!(find(&fool, "杀彘").is_empty() && find(&fool, "洒自").is_empty());
+    }
+
+    #[test]
+    fn a_phrase_ruled_out_up_front_is_never_found() {
+        let phrases = [
+            "蓝河银行",
+            "你听不懂吗",
+            "滚开",
+            "傻子",
+            "打12315",
+            "not my job",
+            "烦不烦",
+        ];
+        // the phrases' own characters, homophones and near sounds of them, and others
+        let pool: Vec<char> =
+            "蓝河银行南来个买您的你听不懂吗泥停部东马滚开混凯傻子杀彘沙打12315幺儿三舞\
+             notmyjb 烦不烦反部法我们好的一下"
+                .chars()
+                .collect();
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let (mut found, mut ruled_out) = (0, 0);
+        for phrase in phrases {
+            for (edits, homophone) in [(0, true), (1, true), (2, true), (0, false), (1, false)] {
+                let p = Pattern::new(phrase.chars().collect(), edits, homophone);
+                for _ in 0..300 {
+                    let mut text: Vec<char> =
+                        (0..next(4)).map(|_| pool[next(pool.len())]).collect();
+                    for c in phrase.chars() {
+                        match next(5) {
+                            0 => text.push(pool[next(pool.len())]),
+                            1 => {}
+                            2 => text.extend([c, pool[next(pool.len())]]),
+                            _ => text.push(c),
+                        }
+                    }
+                    text.extend((0..next(4)).map(|_| pool[next(pool.len())]));
+                    let heard: Vec<_> = text.iter().map(|&c| heard(c)).collect();
+                    let hits = p.find(&text, if homophone { &heard } else { &[] });
+                    let may = p.may_occur(&Present::of(&text, &heard));
+                    let t: String = text.iter().collect();
+                    assert!(
+                        hits.is_empty() || may,
+                        "{phrase} ({edits}, {homophone}) in {t}"
+                    );
+                    found += usize::from(!hits.is_empty());
+                    ruled_out += usize::from(!may);
+                }
+            }
+        }
+        assert!(
+            found > 1000 && ruled_out > 1000,
+            "{found} found, {ruled_out} ruled out"
+        );
     }
 }

@@ -9,7 +9,9 @@ mod pii;
 mod redact;
 mod roles;
 mod scan;
+mod sound;
 mod spec;
+mod stream;
 mod when;
 mod window;
 

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::matcher::{Hit, heard, sounds};
+use super::matcher::Hit;
+use super::sound::{heard, sounds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,7 +103,7 @@ fn last_by_sound(text: &[char], word: &str) -> Option<usize> {
     got.windows(want.len()).rposition(|w| {
         w.iter()
             .zip(&want)
-            .all(|(g, s)| s.as_ref().is_none_or(|s| !g.is_disjoint(s)))
+            .all(|(g, s)| s.as_ref().is_none_or(|s| g.iter().any(|g| s.contains(&g))))
     })
 }
 

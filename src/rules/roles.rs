@@ -3,7 +3,7 @@
 //! as Alibaba's single-track role separation picks the agent by greeting keywords. Without
 //! such evidence, the voice heard first (agents open inbound calls), flagged uncertain.
 
-use super::scan::Stream;
+use super::stream::Stream;
 use super::{Kind, RuleSet, Who};
 use crate::asr::{Segment, Transcript};
 use crate::call::{MonoAgent, RoleSource, Speaker};

@@ -1,11 +1,10 @@
 //! Scanning: a transcript, one speaker at a time, against every rule; what a rule finds
 //! becomes a [`Finding`] with the words' own times.
 
-use std::collections::HashSet;
-
-use super::matcher::{self, Hit, Pattern};
-use super::normalise::normalise;
+use super::matcher::{Hit, Pattern};
 use super::redact::{email_regex, redact};
+use super::sound::Heard;
+use super::stream::Stream;
 use super::{
     Finding, Group, Kind, MatchMode, Matcher, Mode, PiiKind, Readback, Rule, RuleLanguage, RuleSet,
     Who, pii,
@@ -79,84 +78,6 @@ impl RuleSet {
     }
 }
 
-/// One speaker's segments as one normalised character stream, so that phrases and numbers
-/// split across segment boundaries are still found; each character knows its segment.
-pub(super) struct Stream<'a> {
-    segs: Vec<&'a Segment>,
-    chars: Vec<char>,
-    seg_of: Vec<usize>,
-    /// Per stream char, the index of its source char in its segment's text.
-    src: Vec<usize>,
-    sounds: std::cell::OnceCell<Vec<HashSet<String>>>,
-}
-
-impl<'a> Stream<'a> {
-    pub(super) fn new(segs: &[&'a Segment]) -> Self {
-        let mut s = Stream {
-            segs: segs.to_vec(),
-            chars: Vec::new(),
-            seg_of: Vec::new(),
-            src: Vec::new(),
-            sounds: Default::default(),
-        };
-        for (k, seg) in segs.iter().enumerate() {
-            let n = normalise(&seg.text);
-            // Latin words in two segments stay two words; digits join (a number read out
-            // across two segments is one number), and CJK has no spaces.
-            let latin = |c: Option<&char>| c.is_some_and(char::is_ascii_alphabetic);
-            if (latin(s.chars.last()) && n.chars.first().is_some_and(char::is_ascii_alphanumeric))
-                || (latin(n.chars.first())
-                    && s.chars.last().is_some_and(char::is_ascii_alphanumeric))
-            {
-                s.chars.push(' ');
-                s.seg_of.push(k - 1);
-                s.src
-                    .push(s.segs[k - 1].text.chars().count().saturating_sub(1));
-            }
-            s.chars.extend(&n.chars);
-            s.seg_of.extend(std::iter::repeat_n(k, n.chars.len()));
-            s.src.extend(&n.source);
-        }
-        s
-    }
-
-    fn sounds(&self) -> &[HashSet<String>] {
-        self.sounds
-            .get_or_init(|| self.chars.iter().map(|&c| matcher::heard(c)).collect())
-    }
-
-    /// Times and transcribed text of stream characters [start, end): from Whisper's token times
-    /// where the segment has them, else the segments' bounds.
-    fn span(&self, start: usize, end: usize) -> (f64, f64, String) {
-        let (a, b) = (self.seg_of[start], self.seg_of[end - 1]);
-        let char_time = |k: usize, i: usize| {
-            let seg = self.segs[k];
-            (seg.char_times.len() == seg.text.chars().count())
-                .then(|| seg.char_times.get(i))
-                .flatten()
-        };
-        let t_start = char_time(a, self.src[start]).map_or(self.segs[a].start, |t| t.0);
-        let t_end = char_time(b, self.src[end - 1]).map_or(self.segs[b].end, |t| t.1);
-        let (t_start, t_end) = (t_start, t_end.max(t_start));
-        let mut text = String::new();
-        for k in a..=b {
-            let chars: Vec<char> = self.segs[k].text.chars().collect();
-            let from = if k == a { self.src[start] } else { 0 };
-            let to = if k == b {
-                self.src[end - 1] + 1
-            } else {
-                chars.len()
-            };
-            text.extend(&chars[from.min(chars.len())..to.min(chars.len())]);
-        }
-        (t_start, t_end, text)
-    }
-
-    fn text(&self, start: usize, end: usize) -> String {
-        self.chars[start..end].iter().collect()
-    }
-}
-
 impl Rule {
     pub(super) fn applies_to(&self, language: Language) -> bool {
         match self.language {
@@ -181,8 +102,10 @@ impl Rule {
         for m in &g.matchers {
             match m {
                 Matcher::Phrase(p, _) => {
-                    let sounds: &[HashSet<String>] =
-                        if p.homophone { stream.sounds() } else { &[] };
+                    if !p.may_occur(stream.present()) {
+                        continue;
+                    }
+                    let sounds: &[Heard] = if p.homophone { stream.sounds() } else { &[] };
                     for h in p.find(&stream.chars, sounds) {
                         if word_bounded(&stream.chars, h) {
                             hits.push((h, mode_name(g.mode, h, p, &stream.chars)));
