@@ -98,6 +98,11 @@ pub fn bank_rules_file(dir: &Path) -> PathBuf {
 /// The Whisper model the tests use: $CALLQA_MODEL or the default, models/ggml-base-q8_0.bin (made
 /// by `make models`).
 pub fn model_path() -> PathBuf {
+    assert_eq!(
+        std::env::var("RUST_TEST_THREADS").as_deref(),
+        Ok("1"),
+        "Whisper tests run one at a time (.cargo/config.toml): ggml busy-waits"
+    );
     let p = std::env::var_os("CALLQA_MODEL")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo(callqa::cli::DEFAULT_MODEL));
