@@ -244,12 +244,19 @@ fn a_number_read_back_to_verify_is_its_own_rule() {
         // the checking words as Whisper heard them
         ("跟您合备一下您的证件号码是330106198408272292", Some(("pii.readback", "ID card number"))),
         ("为了何习身份,名的预留手机号是186-4050-8074", Some(("pii.readback", "mobile number"))),
+        // an 18-digit ID heard three digits short (15 is also the first-generation ID's length)
+        ("跟你合备一下您的证件号码是310619840827229爱贵猛。", Some(("pii.readback", "ID card number"))),
+        // 预留手机号 heard as 一楼楼记号: 机号 by sound is enough
+        ("您登记了一楼楼记号1188-0573-3988您记一下。", Some(("pii.readout", "mobile number"))),
         // long numbers that are nobody's: orders, tracking, 工号
         ("您的订单号是202611270012345678，我这边已经查到了", None),
         // 订单 spelt 定单 (and 号 heard as 好), as Whisper wrote it on the service calls
         ("您的定单好是2026、1222、7138、4993、3我这边已经查到了。", None),
         ("快递单号是7712345678901234", None),
         ("我的工号是30215，有问题可以再打过来", None),
+        // 15 digits after no ID word are not an ID
+        ("您这笔业务的流水是310619840827229", None),
+        ("金额是3106198408元", None),
     ];
     let wrong: Vec<String> = table
         .iter()

@@ -238,7 +238,16 @@ fn by_context(digits: &str, before: &str) -> Option<PiiKind> {
         ),
         (
             PiiKind::Mobile,
-            &["手机", "电话", "联系方式", "mobile", "phone", "cell"],
+            // 机号: 手机号/座机号 with the first syllable misheard (预留手机号 as 一楼楼记号)
+            &[
+                "手机",
+                "机号",
+                "电话",
+                "联系方式",
+                "mobile",
+                "phone",
+                "cell",
+            ],
         ),
         (
             PiiKind::BankCard,
@@ -263,7 +272,8 @@ fn by_context(digits: &str, before: &str) -> Option<PiiKind> {
         .max_by_key(|(_, at)| *at)?;
     let n = digits.len();
     let fits = match kind {
-        PiiKind::IdCard => (16..=20).contains(&n),
+        // 15: a first-generation ID, or an 18-digit one heard three short
+        PiiKind::IdCard => (15..=20).contains(&n),
         PiiKind::Mobile => (9..=13).contains(&n) && digits.starts_with('1'),
         PiiKind::BankCard => (12..=21).contains(&n),
         PiiKind::Email => false,
