@@ -101,7 +101,7 @@ fn biquad(
     let (a0, a1, a2) = (1.0 + alpha, -2.0 * c, 1.0 - alpha);
     let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
     x.map(move |v| {
-        let y = (b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2) / a0;
+        let y = crate::audio::flush_denormal((b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2) / a0);
         (x2, x1, y2, y1) = (x1, v, y1, y);
         y
     })

@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use decode::{DecodedChannel, decode, decode_channel};
 pub use levels::{ChannelLevels, channel_levels};
 pub use resample::{TARGET_RATE, resample, resample_channel, resample_i16, to_i16, to_target_rate};
-pub use vad::{VadConfig, speech_intervals};
+pub use vad::{VadConfig, flush_denormal, speech_intervals};
 
 /// Decoded audio: one `Vec<f32>` per channel, samples in [-1, 1], channels never mixed,
 /// because call recorders put agent and customer on separate channels.
