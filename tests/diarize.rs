@@ -241,20 +241,10 @@ fn identical_stereo_channels_are_a_mono_recording() {
 fn customer_words_on_mono_calls_do_not_fail_the_agent() {
     let dir = common::tempdir().unwrap();
     let rules = common::bank_rules_file(dir.path());
-    let model = common::model_path();
     for name in ["mono_zh_customer_id.wav", "mono_zh_customer_profanity.wav"] {
         let path = repo(&format!("tests/fixtures/speech/{name}"));
-        let (code, out, err) = common::callqa(&[
-            "check",
-            "--json",
-            "--model",
-            model.to_str().unwrap(),
-            "--rules",
-            rules.to_str().unwrap(),
-            path.to_str().unwrap(),
-        ]);
+        let (code, v, err) = common::check_json(&rules, &path);
         assert_eq!(code, 0, "{name}: {err}");
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let sep = &v["acoustics"]["separation"];
         assert_eq!(sep["role_by"], "rules", "{name}: {sep}");
         assert_eq!(sep["agent_voice"], 0, "{name}: the agent greets first");

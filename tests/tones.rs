@@ -144,18 +144,8 @@ fn a_call_recorded_from_the_first_ring_has_no_words_in_the_ringback() {
         }
     });
     let rules = common::bank_rules_file(dir.path());
-    let model = common::model_path();
-    let (code, out, err) = common::callqa(&[
-        "check",
-        "--json",
-        "--model",
-        model.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
+    let (code, v, err) = common::check_json(&rules, &path);
     assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let segments = v["transcript"]["segments"].as_array().unwrap();
     assert!(!segments.is_empty());
     for s in segments {

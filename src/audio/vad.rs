@@ -115,9 +115,10 @@ const ONE_TONE_SHARE: f64 = 0.9;
 /// voice makes (not harmonics of one another), are a dual tone (DTMF, dial tones).
 const TWO_TONE_SHARE: f64 = 0.9;
 const SECOND_TONE_SHARE: f64 = 0.2;
-/// Call-progress and keypad tones are all above this (dial 350 Hz, ringback 425–480 Hz, DTMF
-/// from 697 Hz); a voice's fundamental, often its strongest peak, is mostly below.
-const MIN_TONE_HZ: f64 = 300.0;
+/// Call-progress and keypad tones are all above this (the lowest, North America's dial tone,
+/// 350 Hz; ringback 400–480 Hz; DTMF from 697 Hz); a voice's fundamental, often its strongest
+/// peak, is mostly below.
+const MIN_TONE_HZ: f64 = 340.0;
 /// How close a frequency ratio must come to a whole number to be a voice's harmonics.
 const HARMONIC_SLACK: f64 = 0.04;
 /// A run whose loud frames are this often tone frames is a tone, not speech.

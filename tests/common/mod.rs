@@ -152,7 +152,25 @@ pub fn transcript(
     }
 }
 
-/// A 16 kHz channel of `dur` seconds holding a 300 Hz tone of amplitude `amp` in each [start, end).
+/// `callqa check --json` of `audio` with the real model and `rules`: its exit code, JSON output
+/// (Null if it printed none) and stderr.
+pub fn check_json(rules: &Path, audio: &Path) -> (i32, serde_json::Value, String) {
+    let model = model_path();
+    let (code, out, err) = callqa(&[
+        "check",
+        "--json",
+        "--model",
+        model.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        audio.to_str().unwrap(),
+    ]);
+    (code, serde_json::from_str(&out).unwrap_or_default(), err)
+}
+
+/// A 16 kHz channel of `dur` seconds holding a 300 Hz tone of amplitude `amp` in each [start, end):
+/// a stand-in for speech with a known level, below every phone-system tone (those are left out
+/// of speech, `tests/tones.rs`).
 pub fn tone_bursts(dur: f64, bursts: &[(f64, f64)], amp: f32) -> Vec<f32> {
     let rate = 16_000.0;
     let mut x = vec![0.0f32; (dur * rate) as usize];
