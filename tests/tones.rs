@@ -154,3 +154,30 @@ fn a_call_recorded_from_the_first_ring_has_no_words_in_the_ringback() {
         assert!(start >= 9.5, "words in the ringback: {s}");
     }
 }
+
+/// A rate too low to hold the telephone band (a garbled header's) is no crash: before the
+/// check knew such rates, its spectrum band was an inverted range and the detector panicked.
+#[test]
+fn a_rate_below_the_telephone_band_is_not_a_crash() {
+    for rate in [150u32, 190, 400, 1000] {
+        // a loud tone at half the rate, from 2 s to 6 s: it passes the detector's high-pass
+        let mut x: Vec<f32> = (0..10 * rate as usize)
+            .map(|i| {
+                let on = (2 * rate as usize..6 * rate as usize).contains(&i);
+                if on && i % 2 == 0 {
+                    0.9
+                } else if on {
+                    -0.9
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        hiss(&mut x);
+        let found = speech_intervals(&x, rate, &VadConfig::default());
+        assert!(
+            found.iter().all(|iv| iv.start <= iv.end),
+            "{rate} Hz: {found:?}"
+        );
+    }
+}

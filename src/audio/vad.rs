@@ -226,6 +226,9 @@ impl ToneCheck {
             return Frame::Other;
         }
         let (lo, hi) = self.band;
+        if lo + 2 * PEAK_BINS >= hi {
+            return Frame::Other; // a rate too low to hold the telephone band
+        }
         for (p, c) in self.power.iter_mut().zip(&self.spectrum) {
             *p = c.norm_sqr();
         }
