@@ -5,6 +5,7 @@
 mod decode;
 mod levels;
 mod resample;
+mod tones;
 pub mod vad;
 
 use std::path::PathBuf;
