@@ -221,8 +221,8 @@ const NOT_PERSONAL: [&str; 13] = [
 
 /// What the words just before a number say it is, nearest word first (Chinese ones by sound);
 /// `before` is normalised text (lowercase, no spaces between CJK). Whisper drops and repeats digits of long read-out
-/// numbers, so a run one or two digits off the kind's length still counts here; an ID heard as
-/// 16 digits is an ID, not a card, when the agent said 身份证.
+/// numbers, so a run a few digits off the kind's length still counts here (an ID 15–20); an ID
+/// heard as 16 digits is an ID, not a card, when the agent said 身份证.
 fn by_context(digits: &str, before: &str) -> Option<PiiKind> {
     const WORDS: [(PiiKind, &[&str]); 3] = [
         (
