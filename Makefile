@@ -46,8 +46,10 @@ setup-media:
 build: setup
 	$(CARGO) build --release --locked
 
+# --release: the tests link the dependencies `make demo` built (one cold build for both), and
+# run in 5.4 min instead of 8.9 (README, Tests).
 test: setup models test-deps
-	$(CARGO) test --locked
+	$(CARGO) test --release --locked
 
 # DuckDB (PyPI) reads the Parquet outputs back in the tests: a second, independent reader.
 # Headless Chromium renders the HTML report and review queue in the tests.
