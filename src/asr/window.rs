@@ -56,31 +56,58 @@ pub(super) fn region_parts(region: &[usize], chars: &[char]) -> Vec<(usize, usiz
         }
     }
     // Token times near a gap run a character or two off either way (信息。| timed in the next
-    // region, |这不归我管 in the one before, 问题。 at the segment's end in the next), while
-    // Whisper ends a sentence where the speech paused: cut at the nearest stop within SNAP
-    // characters (a full stop, or the segment's end after its stop, before a comma as near),
-    // else where the times say.
-    const SNAP: usize = 3;
+    // region, |这不归我管 in the one before, 问题。 at the segment's end in the next), or a word
+    // or two in English (Yes, what did| it?), while Whisper ends a sentence where the speech
+    // paused: cut at the nearest stop within reach (a full stop, or the segment's end after its
+    // stop, before a comma as near), else at the nearest word start, else where the times say.
     let n = chars.len();
+    let latin = chars.iter().filter(|c| c.is_ascii_alphabetic()).count() * 2
+        > chars.iter().filter(|c| c.is_alphanumeric()).count();
+    let reach = if latin { 12 } else { 3 };
+    // the stop before a word, over the space English puts after it
+    let stop_before = |j: usize| {
+        chars[..j]
+            .iter()
+            .rev()
+            .find(|c| !c.is_whitespace())
+            .copied()
+    };
     let sentence_end = |j: usize| {
         (j == n && n > 0 && !wordy(n - 1))
-            || (j > 0
-                && j < n
+            || (j < n
                 && wordy(j)
-                && matches!(chars[j - 1], '。' | '？' | '！' | '?' | '!' | '.'))
+                && matches!(stop_before(j), Some('。' | '？' | '！' | '?' | '!' | '.')))
     };
-    let any_stop = |j: usize| sentence_end(j) || (j > 0 && j < n && wordy(j) && !wordy(j - 1));
+    // a comma too; in English not the space between words, nor an apostrophe (That's)
+    let any_stop = |j: usize| {
+        sentence_end(j)
+            || (j < n
+                && wordy(j)
+                && if latin {
+                    matches!(stop_before(j), Some(',' | ';' | ':' | '…'))
+                } else {
+                    j > 0 && !wordy(j - 1)
+                })
+    };
+    // a word start inside the segment, for English (each Chinese character starts a word)
+    let word_start = |j: usize| latin && j > 0 && j < n && wordy(j) && !wordy(j - 1);
     for k in 1..parts.len() {
         let (lo, hi, cut) = (parts[k - 1].0, parts[k].1, parts[k].0);
         let ok = |j: usize| j >= lo && j <= hi && j != usize::MAX;
-        let cut = (0..=SNAP)
-            .find_map(|d| {
-                let at = [cut + d, cut.wrapping_sub(d)];
-                at.into_iter()
-                    .find(|&j| ok(j) && sentence_end(j))
-                    .or_else(|| at.into_iter().find(|&j| ok(j) && any_stop(j)))
+        let nearest = |good: &dyn Fn(usize) -> bool| {
+            (0..=reach).find_map(|d| {
+                [cut + d, cut.wrapping_sub(d)]
+                    .into_iter()
+                    .find(|&j| ok(j) && good(j))
             })
-            .unwrap_or(cut);
+        };
+        let stop = (0..=reach).find_map(|d| {
+            let at = [cut + d, cut.wrapping_sub(d)];
+            at.into_iter()
+                .find(|&j| ok(j) && sentence_end(j))
+                .or_else(|| at.into_iter().find(|&j| ok(j) && any_stop(j)))
+        });
+        let cut = stop.or_else(|| nearest(&word_start)).unwrap_or(cut);
         parts[k - 1].1 = cut;
         parts[k].0 = cut;
     }
@@ -251,6 +278,16 @@ mod tests {
             [(0, 2, 0), (2, 5, 1)],
             "no stop near: the times decide"
         );
+        // English: the stop is a word or two away, past a space; no stop near: a word start
+        let english = "Yes, what did it? That's not my problem.";
+        let times = |from: usize| -> Vec<usize> {
+            (0..english.len()).map(|i| usize::from(i >= from)).collect()
+        };
+        assert_eq!(parts(&times(14), english), [(0, 18, 0), (18, 40, 1)]);
+        assert_eq!(parts(&times(25), english), [(0, 18, 0), (18, 40, 1)]);
+        let run_on = "and then we will look at your account for you";
+        let cut = parts(&times(27), run_on)[1].0;
+        assert_eq!(&run_on[cut..cut + 4], "your", "{cut}");
         // a token time that runs back a region does not open a third part
         assert_eq!(
             parts(&[0, 0, 1, 0, 1, 1, 1, 1], "您好我是小王请问"),
