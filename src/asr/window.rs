@@ -57,13 +57,13 @@ pub(super) fn region_parts(region: &[usize], chars: &[char]) -> Vec<(usize, usiz
     }
     // Token times near a gap run a character or two off either way (信息。| timed in the next
     // region, |这不归我管 in the one before, 问题。 at the segment's end in the next), or a word
-    // or two in English (Yes, what did| it?), while Whisper ends a sentence where the speech
+    // to three in English (Yes, what did| it?), while Whisper ends a sentence where the speech
     // paused: cut at the nearest stop within reach (a full stop, or the segment's end after its
     // stop, before a comma as near), else at the nearest word start, else where the times say.
     let n = chars.len();
     let latin = chars.iter().filter(|c| c.is_ascii_alphabetic()).count() * 2
         > chars.iter().filter(|c| c.is_alphanumeric()).count();
-    let reach = if latin { 12 } else { 3 };
+    let reach = if latin { 16 } else { 3 };
     // the stop before a word, over the space English puts after it
     let stop_before = |j: usize| {
         chars[..j]
@@ -278,15 +278,19 @@ mod tests {
             [(0, 2, 0), (2, 5, 1)],
             "no stop near: the times decide"
         );
-        // English: the stop is a word or two away, past a space; no stop near: a word start
-        let english = "Yes, what did it? That's not my problem.";
-        let times = |from: usize| -> Vec<usize> {
-            (0..english.len()).map(|i| usize::from(i >= from)).collect()
+        // English: the stop is a word or three away, past a space; no stop near: a word start
+        let timed_from = |text: &str, from: usize| {
+            let region: Vec<usize> = (0..text.len()).map(|i| usize::from(i >= from)).collect();
+            parts(&region, text)
         };
-        assert_eq!(parts(&times(14), english), [(0, 18, 0), (18, 40, 1)]);
-        assert_eq!(parts(&times(25), english), [(0, 18, 0), (18, 40, 1)]);
+        let english = "Yes, what did it? That's not my problem.";
+        assert_eq!(timed_from(english, 14), [(0, 18, 0), (18, 40, 1)]);
+        assert_eq!(timed_from(english, 25), [(0, 18, 0), (18, 40, 1)]);
+        // the f16 model timed `your account.` into the next region
+        let closing = "Let me confirm the detail on your account. Okay.";
+        assert_eq!(timed_from(closing, 29), [(0, 43, 0), (43, 48, 1)]);
         let run_on = "and then we will look at your account for you";
-        let cut = parts(&times(27), run_on)[1].0;
+        let cut = timed_from(run_on, 27)[1].0;
         assert_eq!(&run_on[cut..cut + 4], "your", "{cut}");
         // a token time that runs back a region does not open a third part
         assert_eq!(
