@@ -280,3 +280,42 @@ fn packed_segments_stay_inside_their_speech_regions() {
         regions[0].len()
     );
 }
+
+/// Hold music (a tremolo chord under a plucked tune), sent to Whisper whole with the gate off:
+/// Whisper annotates it, "(音乐)", and none of that is the agent's speech.
+#[test]
+fn music_sent_to_whisper_gives_no_text() {
+    let rate = 16_000usize;
+    let tau = std::f64::consts::TAU;
+    let notes = [261.6, 329.6, 392.0, 523.3, 440.0, 349.2, 293.7, 392.0];
+    let music: Vec<f32> = (0..16 * rate)
+        .map(|i| {
+            let t = i as f64 / rate as f64;
+            let tremolo = 1.0 - 0.6 * (0.5 + 0.5 * (tau * 3.0 * t).sin());
+            let chord: f64 = [262.0, 330.0, 392.0, 523.0]
+                .iter()
+                .map(|f| (tau * f * t).sin())
+                .sum::<f64>()
+                * 0.075
+                * tremolo;
+            let (k, dt) = ((t / 0.6) as usize, t % 0.6);
+            let f = notes[k % notes.len()];
+            let pluck: f64 = (1..=4)
+                .map(|h| (tau * f * h as f64 * t).sin() / h as f64)
+                .sum::<f64>()
+                * 0.25
+                * (-dt * 6.0).exp();
+            (chord + pluck) as f32
+        })
+        .collect();
+    let call = Audio::from_channels(16_000, vec![music]);
+    let cfg = AsrConfig {
+        gate: false,
+        ..AsrConfig::default()
+    };
+    let t = transcriber()
+        .transcribe(&call, &CallFacts::default(), &cfg)
+        .unwrap();
+    let texts: Vec<&str> = t.segments.iter().map(|s| s.raw_text.as_str()).collect();
+    assert!(texts.is_empty(), "music transcribed as {texts:?}");
+}

@@ -12,7 +12,9 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 use crate::audio::{Audio, TARGET_RATE, speech_intervals};
 use crate::call::{CallFacts, Language, Speaker};
 
+mod nonspeech;
 mod window;
+use nonspeech::is_non_speech;
 use window::{PACK_GAP_S, Piece, TimeMap, pack, region_parts};
 
 mod settings;
@@ -276,7 +278,7 @@ impl Transcriber {
         for seg in state.as_iter() {
             let full = seg.to_str_lossy().map_err(werr)?.into_owned();
             let raw = full.trim().to_string();
-            if raw.is_empty() {
+            if raw.is_empty() || is_non_speech(&raw) {
                 continue;
             }
             // Text tokens: their bytes make up the segment text, each with its times.
