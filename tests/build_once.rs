@@ -1,5 +1,6 @@
 //! The heavy dependencies compile once per profile. `make demo` runs `cargo build --release`,
-//! then release examples (the dataset generator), which switch the dev-dependencies on: if
+//! then release examples (the dataset generator), and `make test` release tests; both switch
+//! the dev-dependencies on: if
 //! one of those changes a shared dependency's features, cargo compiles that dependency and
 //! everything above it again (tempfile's rustix features once rebuilt all of polars).
 
