@@ -94,20 +94,20 @@ pub(super) fn region_parts(region: &[usize], chars: &[char]) -> Vec<(usize, usiz
     for k in 1..parts.len() {
         let (lo, hi, cut) = (parts[k - 1].0, parts[k].1, parts[k].0);
         let ok = |j: usize| j >= lo && j <= hi && j != usize::MAX;
-        let nearest = |good: &dyn Fn(usize) -> bool| {
-            (0..=reach).find_map(|d| {
-                [cut + d, cut.wrapping_sub(d)]
-                    .into_iter()
-                    .find(|&j| ok(j) && good(j))
-            })
-        };
         let stop = (0..=reach).find_map(|d| {
             let at = [cut + d, cut.wrapping_sub(d)];
             at.into_iter()
                 .find(|&j| ok(j) && sentence_end(j))
                 .or_else(|| at.into_iter().find(|&j| ok(j) && any_stop(j)))
         });
-        let cut = stop.or_else(|| nearest(&word_start)).unwrap_or(cut);
+        let word = || {
+            (0..=reach).find_map(|d| {
+                [cut + d, cut.wrapping_sub(d)]
+                    .into_iter()
+                    .find(|&j| ok(j) && word_start(j))
+            })
+        };
+        let cut = stop.or_else(word).unwrap_or(cut);
         parts[k - 1].1 = cut;
         parts[k].0 = cut;
     }
