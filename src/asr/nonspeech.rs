@@ -12,7 +12,7 @@ const BRACKETS: [(char, char); 5] = [
 
 /// Subtitle credits and sign-offs of the video subtitles Whisper was trained on, in lower case
 /// and without spaces. None of them is said on a service call; each is specific enough that a
-/// sentence holding it is the hallucination, not speech (订阅 alone is: 您订阅的套餐).
+/// sentence holding it is the hallucination, not speech (订阅 alone is said: 您订阅的套餐).
 const CREDITS: [&str; 13] = [
     "amara.org",
     "字幕由",
