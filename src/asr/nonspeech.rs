@@ -30,9 +30,10 @@ const CREDITS: [&str; 13] = [
 ];
 
 /// Whether a segment's text is no speech at all: only bracketed annotations and music signs, or
-/// a subtitle credit.
+/// a subtitle credit, in simplified or traditional characters.
 pub(super) fn is_non_speech(text: &str) -> bool {
-    let squeezed: String = text
+    // Whisper writes them in traditional characters as often as in simplified
+    let squeezed: String = fast2s::convert(text)
         .chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
@@ -71,6 +72,8 @@ mod tests {
             "字幕由Amara.org社区提供",
             "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
             "Thank you for watching!",
+            "請不吝點贊 訂閱 轉發 打賞支持明鏡與點點欄目",
+            "謝謝觀看",
         ] {
             assert!(is_non_speech(t), "{t}");
         }
