@@ -185,47 +185,87 @@ impl Transcriber {
                 tr.transcribed_s += (b - a) as f64 / rate;
             }
             let map = TimeMap(pieces);
-            let before = tr.segments.len();
-            self.transcribe_window(&window, &map, speaker, tr.language, cfg, &mut tr.segments)?;
-            let units = |s: &Segment| transcript_units(&s.text, tr.language);
-            let heard: Vec<(f64, f64, usize)> = tr.segments[before..]
-                .iter()
-                .map(|s| (s.start, s.end, units(s)))
-                .collect();
-            for p in map.skipped(&heard, min_rate(tr.language)) {
-                let a = (p.call_s * rate) as usize;
-                let b = (a + (p.len_s * rate) as usize).min(samples.len());
-                let alone = TimeMap(vec![Piece { window_s: 0.0, ..p }]);
-                let mut solo = Vec::new();
-                self.transcribe_window(
-                    &samples[a..b],
-                    &alone,
-                    speaker,
-                    tr.language,
-                    cfg,
-                    &mut solo,
-                )?;
-                // the region's own transcription replaces the packed text if it says far more
-                let in_region = |s: &Segment| p.overlap(s.start, s.end) > 0.0;
-                let packed: usize = tr.segments[before..]
-                    .iter()
-                    .filter(|s| in_region(s))
-                    .map(units)
-                    .sum();
-                if solo.iter().map(units).sum::<usize>() > 2 * packed {
-                    let mut i = 0;
-                    tr.segments.retain(|s| {
-                        i += 1;
-                        i <= before || !in_region(s)
-                    });
-                    tr.segments.extend(solo);
-                }
-            }
+            let mut packed = Vec::new();
+            let origin =
+                self.transcribe_window(&window, &map, speaker, tr.language, cfg, &mut packed)?;
+            self.retry_thin(samples, &map, speaker, tr.language, cfg, packed, origin, tr)?;
         }
         Ok(())
     }
 
+    /// Gives the regions of a packed window that Whisper left (nearly) without text a Whisper
+    /// call of their own, and adds the window's segments to `tr`. `origin` is the Whisper
+    /// segment each of `packed`'s parts was cut from (`None`: a region's own call).
+    #[allow(clippy::too_many_arguments)]
+    fn retry_thin(
+        &self,
+        samples: &[f32],
+        map: &TimeMap,
+        speaker: Speaker,
+        language: Language,
+        cfg: &AsrConfig,
+        packed: Vec<Segment>,
+        origin: Vec<usize>,
+        tr: &mut Transcript,
+    ) -> Result<(), AsrError> {
+        let rate = f64::from(TARGET_RATE);
+        let units = |s: &Segment| transcript_units(&s.text, language);
+        let heard: Vec<(f64, f64, usize)> =
+            packed.iter().map(|s| (s.start, s.end, units(s))).collect();
+        let mut parts: Vec<(Segment, Option<usize>)> = packed
+            .into_iter()
+            .zip(origin.into_iter().map(Some))
+            .collect();
+        // (region, whether its packed text goes even when the solo text is not longer)
+        let mut todo: Vec<(Piece, bool)> = map
+            .skipped(&heard, min_rate(language))
+            .into_iter()
+            .map(|p| (p, false))
+            .collect();
+        let mut done: Vec<Piece> = Vec::new();
+        while let Some((p, forced)) = todo.pop() {
+            if done.contains(&p) {
+                continue;
+            }
+            done.push(p);
+            let a = (p.call_s * rate) as usize;
+            let b = (a + (p.len_s * rate) as usize).min(samples.len());
+            let alone = TimeMap(vec![Piece { window_s: 0.0, ..p }]);
+            let mut solo = Vec::new();
+            self.transcribe_window(&samples[a..b], &alone, speaker, language, cfg, &mut solo)?;
+            let in_region = |s: &Segment| p.overlap(s.start, s.end) > 0.0;
+            let said: usize = parts
+                .iter()
+                .filter(|s| in_region(&s.0))
+                .map(|s| units(&s.0))
+                .sum();
+            let solo_said: usize = solo.iter().map(units).sum();
+            // the region's own transcription replaces the packed text if it says far more
+            if solo_said <= if forced { said } else { 2 * said } {
+                continue;
+            }
+            // Whisper may have heard this region as the end of the sentence before it (two
+            // identical sentences in one window come back as one, its token times spread over
+            // both): the other regions that sentence's text lies in are transcribed alone too.
+            let sentences: Vec<usize> = parts
+                .iter()
+                .filter(|s| in_region(&s.0))
+                .filter_map(|s| s.1)
+                .collect();
+            for (s, o) in &parts {
+                if o.is_some_and(|o| sentences.contains(&o)) && !in_region(s) {
+                    todo.push((map.0[map.piece_of_call(s.start)], true));
+                }
+            }
+            parts.retain(|s| !in_region(&s.0));
+            parts.extend(solo.into_iter().map(|s| (s, None)));
+        }
+        tr.segments.extend(parts.into_iter().map(|s| s.0));
+        Ok(())
+    }
+
     /// One Whisper call over `samples`; times come back through `map` to the call's clock.
+    /// Returns, for each segment added to `out`, the Whisper segment it was cut from.
     fn transcribe_window(
         &self,
         samples: &[f32],
@@ -234,7 +274,7 @@ impl Transcriber {
         language: Language,
         cfg: &AsrConfig,
         out: &mut Vec<Segment>,
-    ) -> Result<(), AsrError> {
+    ) -> Result<Vec<usize>, AsrError> {
         let werr = |e: whisper_rs::WhisperError| AsrError::Whisper(format!("{e:?}"));
         let mut state = self.ctx.create_state().map_err(werr)?;
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
@@ -274,8 +314,8 @@ impl Transcriber {
         }
         state.full(params, input).map_err(werr)?;
         let eot = self.ctx.token_eot();
-
-        for seg in state.as_iter() {
+        let mut origin = Vec::new();
+        for (n, seg) in state.as_iter().enumerate() {
             let full = seg.to_str_lossy().map_err(werr)?.into_owned();
             let raw = full.trim().to_string();
             if raw.is_empty() || is_non_speech(&raw) {
@@ -353,6 +393,7 @@ impl Transcriber {
                         })
                         .collect()
                 };
+                origin.push(n);
                 out.push(Segment {
                     speaker,
                     start,
@@ -365,7 +406,7 @@ impl Transcriber {
                 });
             }
         }
-        Ok(())
+        Ok(origin)
     }
 }
 

@@ -28,6 +28,10 @@ impl TimeMap {
             _ => k,
         }
     }
+    /// The piece holding call time `t` (the last one starting at or before it).
+    pub(super) fn piece_of_call(&self, t: f64) -> usize {
+        self.0.partition_point(|p| p.call_s <= t).max(1) - 1
+    }
     pub(super) fn start(&self, t: f64) -> f64 {
         let p = self.0[self.piece_of(t)];
         p.call_s + (t - p.window_s).clamp(0.0, p.len_s)
@@ -336,5 +340,13 @@ mod tests {
         ];
         let calls: Vec<f64> = map.skipped(&heard, 2.0).iter().map(|p| p.call_s).collect();
         assert_eq!(calls, [33.2]);
+    }
+
+    #[test]
+    fn a_call_time_finds_its_region() {
+        let map = two_regions(); // call 3–13 s and 20–30 s
+        let at = |t| map.piece_of_call(t);
+        assert_eq!([at(3.0), at(12.9), at(20.0), at(29.0)], [0, 0, 1, 1]);
+        assert_eq!(at(0.5), 0, "before the first region: the first");
     }
 }
