@@ -35,6 +35,14 @@ pub enum AsrError {
     Whisper(String),
 }
 
+/// What every Whisper call over one channel shares.
+#[derive(Clone, Copy)]
+struct Channel<'a> {
+    speaker: Speaker,
+    language: Language,
+    cfg: &'a AsrConfig,
+}
+
 /// One stretch of recognised speech. Times are seconds from call start.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Segment {
@@ -169,6 +177,11 @@ impl Transcriber {
         } else {
             0.0
         };
+        let channel = Channel {
+            speaker,
+            language: tr.language,
+            cfg,
+        };
         for group in pack(&regions, TARGET_RATE, window_s) {
             let mut window: Vec<f32> = Vec::new();
             let mut pieces = Vec::new();
@@ -186,9 +199,8 @@ impl Transcriber {
             }
             let map = TimeMap(pieces);
             let mut packed = Vec::new();
-            let origin =
-                self.transcribe_window(&window, &map, speaker, tr.language, cfg, &mut packed)?;
-            self.retry_thin(samples, &map, speaker, tr.language, cfg, packed, origin, tr)?;
+            let origin = self.transcribe_window(&window, &map, channel, &mut packed)?;
+            self.retry_thin(samples, &map, channel, packed, origin, tr)?;
         }
         Ok(())
     }
@@ -196,19 +208,17 @@ impl Transcriber {
     /// Gives the regions of a packed window that Whisper left (nearly) without text a Whisper
     /// call of their own, and adds the window's segments to `tr`. `origin` is the Whisper
     /// segment each of `packed`'s parts was cut from (`None`: a region's own call).
-    #[allow(clippy::too_many_arguments)]
     fn retry_thin(
         &self,
         samples: &[f32],
         map: &TimeMap,
-        speaker: Speaker,
-        language: Language,
-        cfg: &AsrConfig,
+        channel: Channel,
         packed: Vec<Segment>,
         origin: Vec<usize>,
         tr: &mut Transcript,
     ) -> Result<(), AsrError> {
         let rate = f64::from(TARGET_RATE);
+        let language = channel.language;
         let units = |s: &Segment| transcript_units(&s.text, language);
         let heard: Vec<(f64, f64, usize)> =
             packed.iter().map(|s| (s.start, s.end, units(s))).collect();
@@ -232,7 +242,7 @@ impl Transcriber {
             let b = (a + (p.len_s * rate) as usize).min(samples.len());
             let alone = TimeMap(vec![Piece { window_s: 0.0, ..p }]);
             let mut solo = Vec::new();
-            self.transcribe_window(&samples[a..b], &alone, speaker, language, cfg, &mut solo)?;
+            self.transcribe_window(&samples[a..b], &alone, channel, &mut solo)?;
             let in_region = |s: &Segment| p.overlap(s.start, s.end) > 0.0;
             let said: usize = parts
                 .iter()
@@ -270,11 +280,14 @@ impl Transcriber {
         &self,
         samples: &[f32],
         map: &TimeMap,
-        speaker: Speaker,
-        language: Language,
-        cfg: &AsrConfig,
+        channel: Channel,
         out: &mut Vec<Segment>,
     ) -> Result<Vec<usize>, AsrError> {
+        let Channel {
+            speaker,
+            language,
+            cfg,
+        } = channel;
         let werr = |e: whisper_rs::WhisperError| AsrError::Whisper(format!("{e:?}"));
         let mut state = self.ctx.create_state().map_err(werr)?;
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
