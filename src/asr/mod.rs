@@ -207,7 +207,7 @@ impl Transcriber {
 
     /// Gives the regions of a packed window that Whisper left (nearly) without text a Whisper
     /// call of their own, and adds the window's segments to `tr`. `origin` is the Whisper
-    /// segment each of `packed`'s parts was cut from (`None`: a region's own call).
+    /// segment each of `packed`'s parts was cut from.
     fn retry_thin(
         &self,
         samples: &[f32],
@@ -222,6 +222,7 @@ impl Transcriber {
         let units = |s: &Segment| transcript_units(&s.text, language);
         let heard: Vec<(f64, f64, usize)> =
             packed.iter().map(|s| (s.start, s.end, units(s))).collect();
+        // each part with its Whisper segment in the window; None: from a region's own call
         let mut parts: Vec<(Segment, Option<usize>)> = packed
             .into_iter()
             .zip(origin.into_iter().map(Some))
