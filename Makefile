@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
+# where cargo puts the binary (CARGO_TARGET_DIR when set); outputs stay under ./target
+CALLQA := $(or $(CARGO_TARGET_DIR),target)/release/callqa
 
 # Build: whisper.cpp (via whisper-rs) compiles with cmake and needs libclang for bindgen.
 BUILD_PKGS := cmake clang libclang-dev pkg-config
@@ -60,21 +62,23 @@ test-deps:
 	@python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install -q --root-user-action=ignore $(DUCKDB)
 
 demo: build datasets models
-	./target/release/callqa probe datasets/zh-thchs30/A2_0.wav tests/fixtures/mulaw_8k_stereo.wav
-	./target/release/callqa rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
-	./target/release/callqa check --rules target/demo-rules.toml tests/fixtures/speech/call_zh_service.wav
-	./target/release/callqa check --lang en --rules target/demo-rules.toml tests/fixtures/speech/call_en_dismissive.wav
-	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
-	./target/release/callqa report --out target/demo-dataset
+	@mkdir -p target
+	$(CALLQA) probe datasets/zh-thchs30/A2_0.wav tests/fixtures/mulaw_8k_stereo.wav
+	$(CALLQA) rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
+	$(CALLQA) check --rules target/demo-rules.toml tests/fixtures/speech/call_zh_service.wav
+	$(CALLQA) check --lang en --rules target/demo-rules.toml tests/fixtures/speech/call_en_dismissive.wav
+	$(CALLQA) batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
+	$(CALLQA) report --out target/demo-dataset
 
 # The same batch as the demo (a rerun after `make demo` finds every call done), the Mandarin
 # service calls (kept with their numbers: the evaluation reads them back), a batch over the real
 # THCHS-30 recordings, then the accuracy tables.
 eval: build datasets zh-calls models
-	./target/release/callqa rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
-	./target/release/callqa batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
-	./target/release/callqa batch $(ZH_CALLS)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-calls
-	./target/release/callqa batch datasets/zh-thchs30 --rules target/demo-rules.toml --out target/eval-thchs30
+	@mkdir -p target
+	$(CALLQA) rules init --company 蓝河银行 --company-en "Blue River Bank" > target/demo-rules.toml
+	$(CALLQA) batch $(SYNTH)/manifest.csv --rules target/demo-rules.toml --out target/demo-dataset
+	$(CALLQA) batch $(ZH_CALLS)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-calls
+	$(CALLQA) batch datasets/zh-thchs30 --rules target/demo-rules.toml --out target/eval-thchs30
 	$(CARGO) run --release --locked -q --example eval -- --truth $(SYNTH)/truth --out target/demo-dataset \
 	  --zh-truth $(ZH_CALLS)/truth --zh-out target/eval-zh-calls \
 	  --real target/eval-thchs30 --real-dir datasets/zh-thchs30 --report datasets/eval-results.md
@@ -94,15 +98,15 @@ eval-mono: build zh-calls models
 	tail -n +2 $(ZH_CALLS)/manifest.csv | head -$(MONO_CALLS) | while IFS=, read -r p id agent team at ch rest; do \
 	  sox $(ZH_CALLS)/$$p $(ZH_MONO)/audio/$$id.wav remix -m 1,2 && \
 	  echo "audio/$$id.wav,$$id,$$agent,$$team,$$at,,$$rest" >> $(ZH_MONO)/manifest.csv; done
-	./target/release/callqa batch $(ZH_MONO)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-mono
+	$(CALLQA) batch $(ZH_MONO)/manifest.csv --rules target/demo-rules.toml --keep-raw-text --out target/eval-zh-mono
 	@mkdir -p $(EN_PAIR)
 	sox $(EN_CALL) $(EN_PAIR)/EN01-mono.wav remix -m 1,2
 	printf 'path,call_id,agent_id,team,started_at,agent_channel,language\n%s,EN01,EA01,en-test,2026-11-01T08:00:00Z,0,en\n' \
 	  $(abspath $(EN_CALL)) > $(EN_PAIR)/stereo.csv
 	printf 'path,call_id,agent_id,team,started_at,agent_channel,language\nEN01-mono.wav,EN01,EA01,en-test,2026-11-01T08:00:00Z,,en\n' \
 	  > $(EN_PAIR)/mono.csv
-	./target/release/callqa batch $(EN_PAIR)/stereo.csv --rules target/demo-rules.toml --out $(EN_PAIR)/stereo
-	./target/release/callqa batch $(EN_PAIR)/mono.csv --rules target/demo-rules.toml --out $(EN_PAIR)/mono
+	$(CALLQA) batch $(EN_PAIR)/stereo.csv --rules target/demo-rules.toml --out $(EN_PAIR)/stereo
+	$(CALLQA) batch $(EN_PAIR)/mono.csv --rules target/demo-rules.toml --out $(EN_PAIR)/mono
 	$(CARGO) run --release --locked -q --example diarize_eval -- --manifest $(ZH_CALLS)/manifest.csv \
 	  --truth $(ZH_CALLS)/truth --limit $(MONO_CALLS) --mono-out target/eval-zh-mono \
 	  --stereo-out target/eval-zh-calls --stereo-call $(EN_CALL) --pair-out $(EN_PAIR) --pair-id EN01 \
