@@ -367,3 +367,64 @@ fn non_utf8_names_stay_distinct() {
         "call-\\xFF.wav"
     );
 }
+
+/// A manifest as Excel saves it on a Chinese Windows: "CSV" is GBK, "CSV UTF-8" has a BOM,
+/// "Unicode" is UTF-16 with a BOM. All read the same; a UTF-8 manifest with one damaged row
+/// fails that row only and keeps every other Chinese name (never re-read as GBK).
+#[test]
+fn manifests_in_gbk_or_with_a_bom_read_like_utf8() {
+    let d = common::tempdir().unwrap();
+    touch(d.path(), "录音/通话 一.wav", b"x");
+    touch(d.path(), "录音/二.wav", b"y");
+    let text = "path,call_id,agent_id,team\r\n录音/通话 一.wav,C1,张三,一组\r\n录音/二.wav,C2,李四,二组\r\n";
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let saved: [(&str, Vec<u8>); 4] = [
+        ("utf-8", text.as_bytes().to_vec()),
+        (
+            "utf-8 bom",
+            [&b"\xef\xbb\xbf"[..], text.as_bytes()].concat(),
+        ),
+        ("gbk", encoding_rs::GBK.encode(text).0.into_owned()),
+        ("utf-16 bom", utf16),
+    ];
+    for (how, bytes) in saved {
+        let m = d.path().join("m.csv");
+        std::fs::write(&m, &bytes).unwrap();
+        let calls = batch::list_calls(&m, None).unwrap().calls;
+        let got: Vec<(&str, &str, bool, bool)> = calls
+            .iter()
+            .map(|c| {
+                (
+                    c.agent_id.as_str(),
+                    c.team.as_str(),
+                    c.path.is_file(),
+                    c.problem.is_none(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![("张三", "一组", true, true), ("李四", "二组", true, true)],
+            "{how}"
+        );
+    }
+    // one damaged byte in 李四: that row is an error row naming it, 张三 stays 张三
+    let bytes: Vec<u8> = text
+        .replace("李四", "李@")
+        .bytes()
+        .flat_map(|b| if b == b'@' { vec![0xe5, 0x9b] } else { vec![b] })
+        .collect();
+    let m = d.path().join("m.csv");
+    std::fs::write(&m, &bytes).unwrap();
+    let calls = batch::list_calls(&m, None).unwrap().calls;
+    assert_eq!(calls.len(), 2);
+    assert_eq!(
+        (calls[0].agent_id.as_str(), calls[0].problem.is_none()),
+        ("张三", true)
+    );
+    let p = calls[1].problem.as_deref().unwrap_or_default();
+    assert!(p.contains("row 3") && p.contains("UTF-8"), "{p}");
+}

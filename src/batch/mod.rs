@@ -41,13 +41,14 @@ fn open_csv(
     path: &Path,
     known: &[&str],
     columns: &str,
-) -> Result<(csv::Reader<std::fs::File>, Vec<String>), BatchError> {
+) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, Vec<String>), BatchError> {
     let whole = |e: &dyn std::fmt::Display| BatchError::Input(format!("{}: {e}", path.display()));
+    let bytes = std::fs::read(path).map_err(|e| whole(&e))?;
+    let bytes = csv_utf8(bytes).map_err(|e| whole(&e))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
-        .from_path(path)
-        .map_err(|e| whole(&e))?;
+        .from_reader(std::io::Cursor::new(bytes));
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| whole(&e))?
@@ -64,6 +65,51 @@ fn open_csv(
         )));
     }
     Ok((reader, headers))
+}
+
+/// A CSV file as UTF-8. Excel on a Chinese Windows saves "CSV" in GBK (GB18030's subset) and
+/// "CSV UTF-8" with a byte-order mark; both are read as what they are. A BOM says the encoding
+/// (UTF-8 or UTF-16). Without one, text whose non-ASCII bytes are mostly not UTF-8 but are all
+/// valid GB18030 is GB18030; anything else stays as it is, so that a UTF-8 manifest with one
+/// damaged row fails that row only (the CSV reader names it), not every Chinese name in it.
+fn csv_utf8(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
+        return encoding
+            .decode_without_bom_handling_and_without_replacement(&bytes[bom..])
+            .map(|text| text.into_owned().into_bytes())
+            .ok_or_else(|| {
+                format!(
+                    "not valid {} text after its byte-order mark",
+                    encoding.name()
+                )
+            });
+    }
+    let (valid, invalid) = utf8_tally(&bytes);
+    if invalid > valid {
+        if let Some(text) =
+            encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes)
+        {
+            return Ok(text.into_owned().into_bytes());
+        }
+    }
+    Ok(bytes)
+}
+
+/// Non-ASCII UTF-8 characters and invalid UTF-8 sequences in `bytes`.
+fn utf8_tally(mut bytes: &[u8]) -> (usize, usize) {
+    let non_ascii = |s: &str| s.chars().filter(|c| !c.is_ascii()).count();
+    let (mut valid, mut invalid) = (0, 0);
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => return (valid + non_ascii(s), invalid),
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                valid += std::str::from_utf8(good).map_or(0, non_ascii);
+                invalid += 1;
+                bytes = &rest[e.error_len().unwrap_or(rest.len())..];
+            }
+        }
+    }
 }
 
 /// Rebuild the agents table from every call in the dataset. Run when no shard is writing:
