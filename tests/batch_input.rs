@@ -428,3 +428,38 @@ fn manifests_in_gbk_or_with_a_bom_read_like_utf8() {
     let p = calls[1].problem.as_deref().unwrap_or_default();
     assert!(p.contains("row 3") && p.contains("UTF-8"), "{p}");
 }
+
+/// Dates as manifests give them: ISO kept as given; Excel's 2026/11/1 8:05 and a time without
+/// seconds rewritten in ISO form, so the call date (the first ten characters) is right.
+#[test]
+fn started_at_in_iso_or_as_excel_writes_it() {
+    for (given, kept) in [
+        ("2026-11-27", "2026-11-27"),
+        ("2026-11-27T08:00:00+08:00", "2026-11-27T08:00:00+08:00"),
+        ("2026-11-27 08:00:00", "2026-11-27 08:00:00"),
+        ("2026-11-27T08:00:00.250", "2026-11-27T08:00:00.250"),
+        ("2026/11/1 8:05", "2026-11-01T08:05:00"),
+        ("2026/11/01 08:05:09", "2026-11-01T08:05:09"),
+        ("2026/11/1", "2026-11-01"),
+        ("2026-11-1", "2026-11-01"),
+        ("2026-11-1 8:05:00", "2026-11-01T08:05:00"),
+        ("2026-11-27 08:05", "2026-11-27T08:05:00"),
+    ] {
+        assert_eq!(
+            batch::parse_started_at(given).as_deref(),
+            Ok(kept),
+            "{given}"
+        );
+    }
+    for bad in [
+        "26/11/2026",
+        "2026-02-30",
+        "11/27/2026",
+        "2026/13/01 8:00",
+        "yesterday",
+        "",
+    ] {
+        let e = batch::parse_started_at(bad).unwrap_err();
+        assert!(e.contains("not a date"), "{bad}: {e}");
+    }
+}

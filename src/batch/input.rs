@@ -20,25 +20,53 @@ pub struct Listing {
     pub warnings: Vec<String>,
 }
 
-/// `started_at` as a manifest or file name gives it: an ISO 8601 date or date-time (the call
-/// date partitions the outputs, so a wrong one must not silently become the file's date).
-pub fn check_started_at(v: &str) -> Result<(), String> {
-    let ok = chrono::DateTime::parse_from_rfc3339(v).is_ok()
-        || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+/// `started_at` as a manifest or file name gives it: an ISO 8601 date or date-time, kept as
+/// given; or a date as Excel on a Chinese Windows writes it (2026/11/1 8:05, 2026/11/01), or a
+/// date-time without seconds, rewritten in ISO form (2026-11-01T08:05:00) so that the call date
+/// (its first ten characters) partitions the outputs. Anything else is an error: a wrong date
+/// must not silently become the file's date.
+pub fn parse_started_at(v: &str) -> Result<String, String> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    // kept as given only where its first ten characters are the call date
+    let dated = v.len() >= 10
+        && v.is_char_boundary(10)
+        && v.as_bytes()[4] == b'-'
+        && v.as_bytes()[7] == b'-'
+        && v[..10].bytes().filter(u8::is_ascii_digit).count() == 8;
+    let iso = chrono::DateTime::parse_from_rfc3339(v).is_ok()
+        || NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
         || [
             "%Y-%m-%dT%H:%M:%S",
             "%Y-%m-%d %H:%M:%S",
             "%Y-%m-%dT%H:%M:%S%.f",
         ]
         .iter()
-        .any(|f| chrono::NaiveDateTime::parse_from_str(v, f).is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "started_at {v:?}: not an ISO 8601 date or date-time (2026-11-27, 2026-11-27T08:00:00+08:00)"
-        ))
+        .any(|f| NaiveDateTime::parse_from_str(v, f).is_ok());
+    if iso && dated {
+        return Ok(v.to_string());
     }
+    let date_time = [
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok());
+    if let Some(t) = date_time {
+        return Ok(t.format("%Y-%m-%dT%H:%M:%S").to_string());
+    }
+    if let Some(d) = ["%Y/%m/%d", "%Y-%m-%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(v, f).ok())
+    {
+        return Ok(d.format("%Y-%m-%d").to_string());
+    }
+    Err(format!(
+        "started_at {v:?}: not a date or date-time (2026-11-27, 2026-11-27T08:00:00+08:00, 2026/11/27 8:00)"
+    ))
 }
 
 /// List the calls under `input`: a `.csv` file is a manifest, a directory is searched
@@ -218,10 +246,10 @@ pub(super) fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
             *field = v;
         }
     }
-    call.started_at = group("started_at");
-    if let Some(Err(e)) = call.started_at.as_deref().map(check_started_at) {
-        call.problem = Some(format!("file name: {e}"));
-        call.started_at = None;
+    match group("started_at").as_deref().map(parse_started_at) {
+        Some(Ok(v)) => call.started_at = Some(v),
+        Some(Err(e)) => call.problem = Some(format!("file name: {e}")),
+        None => {}
     }
     call
 }

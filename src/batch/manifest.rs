@@ -6,7 +6,7 @@ use std::path::Path;
 use regex::Regex;
 
 use super::BatchError;
-use super::input::{check_started_at, from_name};
+use super::input::{from_name, parse_started_at};
 use crate::call::{CallInput, CallMeta, Language, META_COLUMNS, MonoAgent};
 
 /// The manifest's columns; every one but `path` optional; the metadata columns
@@ -116,13 +116,8 @@ pub(super) fn read_manifest(
                 Some,
             ),
         };
-        let started_at = given("started_at").filter(|v| match check_started_at(v) {
-            Ok(()) => true,
-            Err(e) => {
-                problems.push(e);
-                false
-            }
-        });
+        let started_at = given("started_at")
+            .and_then(|v| parse_started_at(&v).map_err(|e| problems.push(e)).ok());
         let mut meta = CallMeta::default();
         for name in &meta_names {
             if let Err(e) = meta.set(name, cell(name)) {

@@ -13,7 +13,7 @@ mod run;
 use std::path::Path;
 
 pub use input::{
-    Listing, check_started_at, content_hash, list_calls, parse_shard, shard, shard_index,
+    Listing, content_hash, list_calls, parse_shard, parse_started_at, shard, shard_index,
 };
 pub use layout::{layout, num_cores};
 pub use rescore::{RescoreSummary, rescore};

@@ -153,7 +153,8 @@ pub struct CallInput {
     pub call_id: String,
     pub agent_id: String,
     pub team: String,
-    /// As given (ISO 8601 date or date-time); the call date partitions the outputs.
+    /// ISO 8601 date or date-time, as given or rewritten from a form like 2026/11/1 8:05; the call
+    /// date (its first ten characters) partitions the outputs.
     pub started_at: Option<String>,
     /// Per-call overrides of the configuration's defaults (from the manifest).
     pub agent_channel: Option<usize>,
