@@ -463,3 +463,25 @@ fn started_at_in_iso_or_as_excel_writes_it() {
         assert!(e.contains("not a date"), "{bad}: {e}");
     }
 }
+
+/// A manifest made on Windows: `录音\0001.wav` is found as `录音/0001.wav`; a drive path is the
+/// row's error, saying why, not a bare "no such file".
+#[test]
+fn windows_paths_in_a_manifest() {
+    let d = common::tempdir().unwrap();
+    touch(d.path(), "录音/0001.wav", b"x");
+    let m = d.path().join("m.csv");
+    std::fs::write(
+        &m,
+        "path,call_id\n录音\\0001.wav,W1\nD:\\录音\\0001.wav,W2\n",
+    )
+    .unwrap();
+    let calls = batch::list_calls(&m, None).unwrap().calls;
+    assert_eq!(calls[0].path, d.path().join("录音/0001.wav"));
+    assert_eq!(calls[0].problem, None);
+    let p = calls[1].problem.as_deref().unwrap_or_default();
+    assert!(
+        p.contains("row 3") && p.contains("Windows drive path"),
+        "{p}"
+    );
+}

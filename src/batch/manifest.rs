@@ -35,6 +35,25 @@ fn manifest_language(cell: &str) -> Result<Option<Language>, String> {
         .transpose()
 }
 
+/// A manifest's path on this machine: relative to the manifest; a relative Windows path
+/// (`录音\0001.wav`, as a manifest made on Windows has it) with `/` for `\` when only that exists.
+fn manifest_path(base: &Path, rel: &str) -> std::path::PathBuf {
+    let path = base.join(rel);
+    if rel.contains('\\') && !path.exists() {
+        let slashed = base.join(rel.replace('\\', "/"));
+        if slashed.exists() {
+            return slashed;
+        }
+    }
+    path
+}
+
+/// `D:\录音\0001.wav` or `D:/…`: a path no Linux machine can open.
+fn is_drive_path(rel: &str) -> bool {
+    let b = rel.as_bytes();
+    b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/')
+}
+
 /// The manifest's calls. A bad header is an error (nothing is run); a bad row is that call's
 /// error row, naming the row and the cell, and every other row still runs.
 pub(super) fn read_manifest(
@@ -88,7 +107,13 @@ pub(super) fn read_manifest(
         if rel.is_empty() {
             problems.push("no path".to_string());
         }
-        let path = base.join(rel);
+        let path = manifest_path(base, rel);
+        if is_drive_path(rel) {
+            problems.push(format!(
+                "path {rel:?} is a Windows drive path: give it relative to the manifest, or as \
+                 this machine mounts it"
+            ));
+        }
         let named = from_name(path.clone(), pattern);
         let agent_channel = match cell("agent_channel") {
             "" => None,
