@@ -9,7 +9,7 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use super::{Audio, AudioError, SourceInfo};
+use super::{Audio, AudioError, SourceInfo, gsm};
 
 /// Sample rates a recording can have: telephone 8 kHz down to the 2 kHz a few voice loggers
 /// use, up to 384 kHz studio audio.
@@ -82,40 +82,57 @@ fn decode_file(path: &Path, keep: Option<usize>) -> Result<DecodedChannel, Audio
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| match e {
-            SymError::Unsupported(what) if what.contains("format") => match wav_codec_tag(path) {
-                // Symphonia rejects the whole file; say which codec, since users can convert it.
-                Some(tag) => AudioError::UnsupportedCodec {
+    let probed = symphonia::default::get_probe().probe(
+        &hint,
+        mss,
+        FormatOptions::default(),
+        MetadataOptions::default(),
+    );
+    if let Err(SymError::Unsupported(what)) = &probed {
+        if what.contains("format") && wav_codec_tag(path) == Some(gsm::WAVE_FORMAT_GSM610) {
+            let audio = gsm::decode_wav(path)?;
+            if !SANE_RATES.contains(&audio.rate) {
+                return Err(AudioError::Corrupt {
                     path: p(),
-                    detail: format!(
-                        "WAV format tag {tag:#06x} ({}); convert it first, e.g. \
+                    detail: format!("sample rate {} Hz in the header", audio.rate),
+                });
+            }
+            if keep.is_some_and(|k| k > 0) {
+                return Err(AudioError::NoSamples { path: p() });
+            }
+            return Ok(DecodedChannel {
+                audio,
+                identical_channels: false,
+            });
+        }
+    }
+    let mut format = probed.map_err(|e| match e {
+        SymError::Unsupported(what) if what.contains("format") => match wav_codec_tag(path) {
+            // Symphonia rejects the whole file; say which codec, since users can convert it.
+            Some(tag) => AudioError::UnsupportedCodec {
+                path: p(),
+                detail: format!(
+                    "WAV format tag {tag:#06x} ({}); convert it first, e.g. \
                          `ffmpeg -i FILE -c:a pcm_s16le out.wav`",
-                        wav_codec_name(tag)
-                    ),
-                },
-                None => AudioError::UnknownFormat { path: p() },
+                    wav_codec_name(tag)
+                ),
             },
-            // A recognised container whose codec the reader rejects (e.g. GSM in WAV).
-            SymError::Unsupported(what) => AudioError::UnsupportedCodec {
-                path: p(),
-                detail: what.to_string(),
-            },
-            SymError::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => AudioError::Truncated {
-                path: p(),
-                detail: "file ends inside its header".into(),
-            },
-            other => AudioError::Corrupt {
-                path: p(),
-                detail: other.to_string(),
-            },
-        })?;
+            None => AudioError::UnknownFormat { path: p() },
+        },
+        // A recognised container whose codec the reader rejects (e.g. GSM in WAV).
+        SymError::Unsupported(what) => AudioError::UnsupportedCodec {
+            path: p(),
+            detail: what.to_string(),
+        },
+        SymError::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => AudioError::Truncated {
+            path: p(),
+            detail: "file ends inside its header".into(),
+        },
+        other => AudioError::Corrupt {
+            path: p(),
+            detail: other.to_string(),
+        },
+    })?;
 
     let track = format
         .default_track(TrackType::Audio)
@@ -328,7 +345,7 @@ fn wav_codec_name(tag: u16) -> &'static str {
         0x0022 => "DSP Group TrueSpeech",
         0x0040 | 0x0045 => "G.721/G.726 ADPCM",
         0x0064 => "G.726 ADPCM",
-        0x0065 => "G.722 ADPCM",
+        0x0065 | 0x028F => "G.722 ADPCM",
         0x0067 | 0x0133 | 0xA100 => "G.722.1/G.729",
         0x0055 => "MPEG layer 3 in WAV",
         _ => "unknown codec",

@@ -3,6 +3,7 @@
 //! and finds where each channel has speech (both transcription and analysis use that).
 
 mod decode;
+mod gsm;
 mod levels;
 mod resample;
 mod tones;
