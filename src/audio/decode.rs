@@ -88,23 +88,24 @@ fn decode_file(path: &Path, keep: Option<usize>) -> Result<DecodedChannel, Audio
         FormatOptions::default(),
         MetadataOptions::default(),
     );
-    if let Err(SymError::Unsupported(what)) = &probed {
-        if what.contains("format") && wav_codec_tag(path) == Some(gsm::WAVE_FORMAT_GSM610) {
-            let audio = gsm::decode_wav(path)?;
-            if !SANE_RATES.contains(&audio.rate) {
-                return Err(AudioError::Corrupt {
-                    path: p(),
-                    detail: format!("sample rate {} Hz in the header", audio.rate),
-                });
-            }
-            if keep.is_some_and(|k| k > 0) {
-                return Err(AudioError::NoSamples { path: p() });
-            }
-            return Ok(DecodedChannel {
-                audio,
-                identical_channels: false,
+    if let Err(SymError::Unsupported(what)) = &probed
+        && what.contains("format")
+        && wav_codec_tag(path) == Some(gsm::WAVE_FORMAT_GSM610)
+    {
+        let audio = gsm::decode_wav(path)?;
+        if !SANE_RATES.contains(&audio.rate) {
+            return Err(AudioError::Corrupt {
+                path: p(),
+                detail: format!("sample rate {} Hz in the header", audio.rate),
             });
         }
+        if keep.is_some_and(|k| k > 0) {
+            return Err(AudioError::NoSamples { path: p() });
+        }
+        return Ok(DecodedChannel {
+            audio,
+            identical_channels: false,
+        });
     }
     let mut format = probed.map_err(|e| match e {
         SymError::Unsupported(what) if what.contains("format") => match wav_codec_tag(path) {

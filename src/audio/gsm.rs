@@ -34,21 +34,27 @@ fn mult_r(a: i16, b: i16) -> i16 {
 
 /// Arithmetic shift right by `n`, left for negative `n` (the standard's `asr`).
 fn asr(a: i16, n: i16) -> i16 {
-    match n {
-        16.. => -i16::from(a < 0),
-        ..=-16 => 0,
-        ..0 => a.wrapping_shl(n.unsigned_abs().into()),
-        _ => a >> n,
+    if n >= 16 {
+        -i16::from(a < 0)
+    } else if n <= -16 {
+        0
+    } else if n < 0 {
+        a.wrapping_shl(n.unsigned_abs().into())
+    } else {
+        a >> n
     }
 }
 
 /// Shift left by `n`, right for negative `n` (the standard's `asl`).
 fn asl(a: i16, n: i16) -> i16 {
-    match n {
-        16.. => 0,
-        ..=-16 => -i16::from(a < 0),
-        ..0 => asr(a, -n),
-        _ => a.wrapping_shl(n as u32),
+    if n >= 16 {
+        0
+    } else if n <= -16 {
+        -i16::from(a < 0)
+    } else if n < 0 {
+        asr(a, -n)
+    } else {
+        a.wrapping_shl(n as u32)
     }
 }
 
@@ -162,9 +168,9 @@ impl Decoder {
         self.last_lag = lag;
         let b = QLB[gain as usize];
         let lag = lag as usize;
-        for k in 0..40 {
+        for (k, &e) in erp.iter().enumerate() {
             let past = self.residual[120 + k - lag];
-            self.residual[120 + k] = add(erp[k], mult_r(b, past));
+            self.residual[120 + k] = add(e, mult_r(b, past));
         }
         self.residual.copy_within(40.., 0);
     }

@@ -34,6 +34,9 @@ pub enum BatchError {
     Stored(String),
 }
 
+/// A CSV read from memory (as UTF-8, whatever it was saved in).
+type CsvReader = csv::Reader<std::io::Cursor<Vec<u8>>>;
+
 /// A CSV a person wrote or exported (a manifest, reviewers' verdicts): cells trimmed, rows of any
 /// length (the caller judges each row), and a header whose every column is in `known` — a
 /// misspelt column is an error naming it and the right ones (`columns`), never ignored.
@@ -41,7 +44,7 @@ fn open_csv(
     path: &Path,
     known: &[&str],
     columns: &str,
-) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, Vec<String>), BatchError> {
+) -> Result<(CsvReader, Vec<String>), BatchError> {
     let whole = |e: &dyn std::fmt::Display| BatchError::Input(format!("{}: {e}", path.display()));
     let bytes = std::fs::read(path).map_err(|e| whole(&e))?;
     let bytes = csv_utf8(bytes).map_err(|e| whole(&e))?;
@@ -85,12 +88,11 @@ fn csv_utf8(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
             });
     }
     let (valid, invalid) = utf8_tally(&bytes);
-    if invalid > valid {
-        if let Some(text) =
+    if invalid > valid
+        && let Some(text) =
             encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes)
-        {
-            return Ok(text.into_owned().into_bytes());
-        }
+    {
+        return Ok(text.into_owned().into_bytes());
     }
     Ok(bytes)
 }
