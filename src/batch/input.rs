@@ -21,9 +21,10 @@ pub struct Listing {
 }
 
 /// `started_at` as a manifest or file name gives it: an ISO 8601 date or date-time, kept as
-/// given; or a date as Excel on a Chinese Windows writes it (2026/11/1 8:05, 2026/11/01), or a
-/// date-time without seconds, rewritten in ISO form (2026-11-01T08:05:00) so that the call date
-/// (its first ten characters) partitions the outputs. Anything else is an error: a wrong date
+/// given; or a date as Excel on a Chinese Windows writes it (2026/11/1 8:05, 2026/11/01), a
+/// date-time without seconds, or one as recorders name files (20261101_083015, 20261101),
+/// rewritten in ISO form (2026-11-01T08:05:00) so that the call date (its first ten characters)
+/// partitions the outputs. Anything else is an error: a wrong date
 /// must not silently become the file's date.
 pub fn parse_started_at(v: &str) -> Result<String, String> {
     use chrono::{NaiveDate, NaiveDateTime};
@@ -52,13 +53,16 @@ pub fn parse_started_at(v: &str) -> Result<String, String> {
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M",
         "%Y-%m-%dT%H:%M",
+        "%Y%m%d_%H%M%S",
+        "%Y%m%d-%H%M%S",
+        "%Y%m%d%H%M%S",
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok());
     if let Some(t) = date_time {
         return Ok(t.format("%Y-%m-%dT%H:%M:%S").to_string());
     }
-    if let Some(d) = ["%Y/%m/%d", "%Y-%m-%d"]
+    if let Some(d) = ["%Y/%m/%d", "%Y-%m-%d", "%Y%m%d"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(v, f).ok())
     {
