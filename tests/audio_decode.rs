@@ -130,6 +130,34 @@ fn gsm_speech_decodes_as_libgsm_does() {
     assert!(matches!(e, AudioError::Truncated { .. }), "{e:?}");
 }
 
+/// Formats phones and recorders write that callqa does not decode: an error naming the format
+/// and how to convert it, not "not a recognised audio file".
+#[test]
+fn undecodable_recorder_formats_say_what_they_are() {
+    let d = common::tempdir().unwrap();
+    let files: [(&str, &[u8], &str); 4] = [
+        ("call.amr", b"#!AMR\n\x3c\x00\x11\x22", "AMR-NB"),
+        ("call.awb", b"#!AMR-WB\n\x04\x00", "AMR-WB"),
+        (
+            "call.wma",
+            b"\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9\x00\xaa\x00\x62\xce\x6c",
+            "WMA",
+        ),
+        ("call.pcm", &[7u8; 4000], "headerless"),
+    ];
+    for (name, bytes, what) in files {
+        let path = d.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let e = decode_err(&path);
+        assert!(
+            matches!(&e, AudioError::UnsupportedCodec { detail, .. } if detail.contains(what) && detail.contains("out.wav")),
+            "{name}: {e}"
+        );
+    }
+    let e = decode_err(&fixture("bad/opus_unsupported.opus"));
+    assert!(e.to_string().contains("Opus"), "{e}");
+}
+
 fn decode_err(path: &std::path::Path) -> AudioError {
     match audio::decode(path) {
         Ok(a) => panic!(

@@ -21,15 +21,22 @@ fn a_directory_is_searched_recursively_for_audio_in_a_stable_order() {
     touch(d.path(), "2026-11-26/A017_c0001.WAV", b"y");
     touch(d.path(), "2026-11-27/B003_c0100.mp3", b"z");
     touch(d.path(), "2026-11-27/notes.txt", b"not audio");
+    touch(d.path(), "2026-11-28/phone.amr", b"#!AMR\n");
     let re = Regex::new(r"^(?P<agent_id>[A-Z]\d+)_(?P<call_id>c\d+)\.").unwrap();
     let calls = batch::list_calls(d.path(), Some(&re)).unwrap().calls;
     let ids: Vec<(&str, &str)> = calls
         .iter()
         .map(|c| (c.agent_id.as_str(), c.call_id.as_str()))
         .collect();
+    // the phone's AMR recording is listed (its error row says how to convert it), not skipped
     assert_eq!(
         ids,
-        vec![("A017", "c0001"), ("A017", "c0002"), ("B003", "c0100")]
+        vec![
+            ("A017", "c0001"),
+            ("A017", "c0002"),
+            ("B003", "c0100"),
+            (UNKNOWN, "phone")
+        ]
     );
     // without a pattern: file stem as call id, agent unknown
     let calls = batch::list_calls(d.path(), None).unwrap().calls;

@@ -118,12 +118,18 @@ fn decode_file(path: &Path, keep: Option<usize>) -> Result<DecodedChannel, Audio
                     wav_codec_name(tag)
                 ),
             },
-            None => AudioError::UnknownFormat { path: p() },
+            None => match known_undecodable(path) {
+                Some(what) => AudioError::UnsupportedCodec {
+                    path: p(),
+                    detail: what.to_string(),
+                },
+                None => AudioError::UnknownFormat { path: p() },
+            },
         },
-        // A recognised container whose codec the reader rejects (e.g. GSM in WAV).
+        // A recognised container whose codec the reader rejects.
         SymError::Unsupported(what) => AudioError::UnsupportedCodec {
             path: p(),
-            detail: what.to_string(),
+            detail: known_undecodable(path).map_or_else(|| what.to_string(), str::to_string),
         },
         SymError::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => AudioError::Truncated {
             path: p(),
@@ -151,7 +157,7 @@ fn decode_file(path: &Path, keep: Option<usize>) -> Result<DecodedChannel, Audio
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| AudioError::UnsupportedCodec {
             path: p(),
-            detail: e.to_string(),
+            detail: known_undecodable(path).map_or_else(|| e.to_string(), str::to_string),
         })?;
 
     let mut n_channels = params.channels.as_ref().map_or(0, |c| c.count());
@@ -338,6 +344,36 @@ fn wav_codec_tag(path: &Path) -> Option<u16> {
         pos += 8 + len + (len & 1);
     }
     None
+}
+
+/// What a file no reader recognises is, where recorders and phones write it and users can
+/// convert it: named with the conversion rather than "not a recognised audio file".
+fn known_undecodable(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let n = File::open(path).ok()?.read(&mut head).ok()?;
+    let head = &head[..n];
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if head.starts_with(b"#!AMR-WB\n") {
+        Some("AMR-WB (a phone's recording format); convert it first, e.g. `ffmpeg -i FILE out.wav`")
+    } else if head.starts_with(b"#!AMR\n") {
+        Some("AMR-NB (a phone's recording format); convert it first, e.g. `ffmpeg -i FILE out.wav`")
+    } else if head.starts_with(&[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]) {
+        Some("WMA (ASF); convert it first, e.g. `ffmpeg -i FILE out.wav`")
+    } else if head.starts_with(b"OggS") && head.windows(8).any(|w| w == b"OpusHead") {
+        Some("Opus (in Ogg); convert it first, e.g. `ffmpeg -i FILE out.wav`")
+    } else if matches!(ext.as_deref(), Some("pcm" | "raw" | "vox")) {
+        Some(
+            "headerless audio (.pcm, .raw, .vox): the file does not say its rate or encoding; \
+             convert it with what the recorder writes, e.g. `sox -t raw -r 8000 -e signed -b 16 \
+             -c 1 FILE out.wav`, or for Dialogic VOX `sox -t vox -r 8000 FILE out.wav`",
+        )
+    } else {
+        None
+    }
 }
 
 fn wav_codec_name(tag: u16) -> &'static str {

@@ -10,7 +10,13 @@ use super::BatchError;
 use super::manifest::read_manifest;
 use crate::call::CallInput;
 
-const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac"];
+/// Recordings to list: what callqa decodes, and formats recorders and phones write that it
+/// does not (AMR, WMA, Opus, headerless .pcm/.vox), which become error rows saying how to
+/// convert them instead of being skipped unseen.
+const AUDIO_EXTENSIONS: [&str; 14] = [
+    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "amr", "awb", "wma", "opus", "pcm",
+    "vox",
+];
 
 /// The calls a batch will process, and what the listing found wrong without failing a call
 /// (an unreadable sub-folder, a recording listed twice, a call id given to two recordings).
