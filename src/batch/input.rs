@@ -30,8 +30,8 @@ pub struct Listing {
 /// given; or a date as Excel on a Chinese Windows writes it (2026/11/1 8:05, 2026/11/01), a
 /// date-time without seconds, or one as recorders name files (20261101_083015, 20261101),
 /// rewritten in ISO form (2026-11-01T08:05:00) so that the call date (its first ten characters)
-/// partitions the outputs. Anything else is an error: a wrong date
-/// must not silently become the file's date.
+/// partitions the outputs. Anything else is an error: a wrong date must not silently become the
+/// file's date.
 pub fn parse_started_at(v: &str) -> Result<String, String> {
     use chrono::{NaiveDate, NaiveDateTime};
     // kept as given only where its first ten characters are the call date
