@@ -9,7 +9,7 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use super::{Audio, AudioError, SourceInfo, gsm};
+use super::{Audio, AudioError, SourceInfo, gsm, riff_chunks};
 
 /// Sample rates a recording can have: telephone 8 kHz down to the 2 kHz a few voice loggers
 /// use, up to 384 kHz studio audio.
@@ -331,19 +331,10 @@ fn wav_codec_tag(path: &Path) -> Option<u16> {
     if head.len() < 12 || &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
         return None;
     }
-    let mut pos = 12;
-    while pos + 8 <= head.len() {
-        let id = &head[pos..pos + 4];
-        let len = u32::from_le_bytes(head[pos + 4..pos + 8].try_into().ok()?) as usize;
-        if id == b"fmt " {
-            let tag = u16::from_le_bytes(head.get(pos + 8..pos + 10)?.try_into().ok()?);
-            // PCM, MS ADPCM, IEEE float, A-law, μ-law, IMA ADPCM, extensible: decodable.
-            return (![0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0xFFFE].contains(&tag))
-                .then_some(tag);
-        }
-        pos += 8 + len + (len & 1);
-    }
-    None
+    let (_, fmt, _) = riff_chunks(&head).into_iter().find(|c| c.0 == b"fmt ")?;
+    let tag = u16::from_le_bytes(fmt.get(..2)?.try_into().ok()?);
+    // PCM, MS ADPCM, IEEE float, A-law, μ-law, IMA ADPCM, extensible: decodable.
+    (![0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0xFFFE].contains(&tag)).then_some(tag)
 }
 
 /// What a file no reader recognises is, where recorders and phones write it and users can

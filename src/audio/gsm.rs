@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::{Audio, AudioError, SourceInfo};
+use super::{Audio, AudioError, SourceInfo, riff_chunks};
 
 /// WAVE format tag of Microsoft GSM 6.10.
 pub(super) const WAVE_FORMAT_GSM610: u16 = 0x0031;
@@ -327,26 +327,6 @@ pub(super) fn decode_wav(path: &Path) -> Result<Audio, AudioError> {
         },
         channels: vec![samples],
     })
-}
-
-/// A RIFF/WAVE file's chunks: id, body, and whether the file ends before the body does.
-fn riff_chunks(bytes: &[u8]) -> Vec<(&[u8], &[u8], bool)> {
-    let mut out = Vec::new();
-    let mut pos = 12;
-    while pos + 8 <= bytes.len() {
-        let id = &bytes[pos..pos + 4];
-        let len = u32::from_le_bytes([
-            bytes[pos + 4],
-            bytes[pos + 5],
-            bytes[pos + 6],
-            bytes[pos + 7],
-        ]) as usize;
-        let start = pos + 8;
-        let end = start.saturating_add(len);
-        out.push((id, &bytes[start..end.min(bytes.len())], end > bytes.len()));
-        pos = end.saturating_add(len & 1);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -95,3 +95,23 @@ pub enum AudioError {
     #[error("cannot resample {from} Hz to {to} Hz: {detail}")]
     Resample { from: u32, to: u32, detail: String },
 }
+
+/// A RIFF/WAVE file's chunks: id, body, and whether the file ends before the body does.
+fn riff_chunks(bytes: &[u8]) -> Vec<(&[u8], &[u8], bool)> {
+    let mut out = Vec::new();
+    let mut pos = 12;
+    while pos + 8 <= bytes.len() {
+        let id = &bytes[pos..pos + 4];
+        let len = u32::from_le_bytes([
+            bytes[pos + 4],
+            bytes[pos + 5],
+            bytes[pos + 6],
+            bytes[pos + 7],
+        ]) as usize;
+        let start = pos + 8;
+        let end = start.saturating_add(len);
+        out.push((id, &bytes[start..end.min(bytes.len())], end > bytes.len()));
+        pos = end.saturating_add(len & 1);
+    }
+    out
+}
