@@ -67,6 +67,7 @@ fn transcripts(root: &Path) -> Vec<Transcript> {
                     avg_token_p: 0.9,
                     no_speech_p: 0.01,
                     char_times: Vec::new(),
+                    second_choices: Vec::new(),
                 })
                 .collect();
             Transcript {
@@ -146,6 +147,8 @@ fn rows(t: &[Transcript]) -> Vec<CallRows> {
                     redacted: true,
                     avg_token_p: 0.9,
                     no_speech_p: 0.01,
+                    // about what the Mandarin service calls store: one choice per three chars
+                    second_choices: r#"[{"start":3,"end":4,"text":"在","p":0.4},{"start":8,"end":9,"text":"，","p":0.2}]"#.into(),
                 })
                 .collect();
             CallRows {

@@ -356,6 +356,8 @@ fn synthetic(ds: &Dataset, truth_dir: &Path, out: &Path) -> String {
     let mut per_item: BTreeMap<String, Counts> = BTreeMap::new();
     // forbidden-rule findings made by a pattern (the paraphrase mechanism): all, on a label
     let (mut by_pattern, mut by_pattern_hit) = (0usize, 0usize);
+    // forbidden-rule findings made by Whisper's second choice for a word: all, on a label
+    let (mut by_choice, mut by_choice_hit) = (0usize, 0usize);
     let serious_customer = (0..f_ids.len())
         .filter(|&i| f_speaker[i] == "customer" && f_severity[i] != "minor")
         .count();
@@ -431,6 +433,10 @@ fn synthetic(ds: &Dataset, truth_dir: &Path, out: &Path) -> String {
             if f_rules[i].contains(".forbidden.") && f_mode[i] == "regex" {
                 by_pattern += 1;
                 by_pattern_hit += usize::from(predicted[k].3);
+            }
+            if f_mode[i] == "second_choice" {
+                by_choice += 1;
+                by_choice_hit += usize::from(predicted[k].3);
             }
         }
 
@@ -551,6 +557,10 @@ fn synthetic(ds: &Dataset, truth_dir: &Path, out: &Path) -> String {
             pct(by_pattern_hit, by_pattern)
         );
     }
+    md += &format!(
+        "\nForbidden-phrase findings made by Whisper's second choice for a word (deducted, the \
+         call marked for review): {by_choice}, of which {by_choice_hit} on a labelled violation.\n"
+    );
     if ds.normalise_cer {
         md += &format!("\nCritical or major findings on customer speech: {serious_customer}.\n");
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Acoustics, Flag};
 use crate::call::Speaker;
-use crate::rules::{Finding, Kind, Severity};
+use crate::rules::{Finding, Kind, MatchMode, Severity};
 
 /// Points per occurrence and the most one item can cost.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -205,23 +205,43 @@ impl ScorecardConfig {
     ) -> CallScore {
         let mut items = Vec::new();
         let mut auto_fail = false;
+        // a deduction resting on a second choice alone: a person should listen
+        let mut unheard = false;
         let role_uncertain = acoustics.separation.is_some_and(|s| s.role_uncertain);
         match findings {
             Some(findings) => {
-                // (count, severity, some finding surely the agent's, words said)
-                let mut by_rule: BTreeMap<&str, (usize, Severity, bool, bool)> = BTreeMap::new();
+                // (count, severity, some finding surely the agent's, words said, some
+                // finding surely heard)
+                let mut by_rule: BTreeMap<&str, (usize, Severity, bool, bool, bool)> =
+                    BTreeMap::new();
                 for (i, f) in findings.iter().enumerate().filter(|(_, f)| f.kind.scored()) {
                     let e = by_rule
                         .entry(f.rule_id.as_str())
-                        .or_insert((0, f.severity, false, false));
+                        .or_insert((0, f.severity, false, false, false));
+                    let confirmed = confirmed.get(i).copied().unwrap_or(false);
                     e.0 += 1;
-                    e.2 |= (f.speaker == Speaker::Agent && !role_uncertain)
-                        || confirmed.get(i).copied().unwrap_or(false);
+                    e.2 |= (f.speaker == Speaker::Agent && !role_uncertain) || confirmed;
                     // a missing greeting is the agent's whoever spoke; words said may not be
                     e.3 |= matches!(f.kind, Kind::Forbidden | Kind::Pii);
+                    e.4 |= f.mode != MatchMode::SecondChoice || confirmed;
                 }
-                for (rule, (count, severity, surely_agent, said)) in by_rule {
+                for (rule, (count, severity, surely_agent, said, heard)) in by_rule {
                     let fails = self.auto_fail.iter().any(|r| r == rule);
+                    // a runner-up word costs points (as a misheard homophone does) but
+                    // does not fail the call unheard
+                    if !heard && fails {
+                        items.push(ScoreItem {
+                            item: rule.into(),
+                            count,
+                            points_lost: 0.0,
+                            status: ItemStatus::Review,
+                            note: "auto-fail rule, only in Whisper's second choice for a word: \
+                                   listen before failing"
+                                .into(),
+                        });
+                        continue;
+                    }
+                    unheard |= !heard;
                     if !surely_agent && (fails || said) {
                         items.push(ScoreItem {
                             item: rule.into(),
@@ -253,7 +273,12 @@ impl ScorecardConfig {
                         Severity::Major => self.major,
                         Severity::Critical => self.critical,
                     });
-                    items.extend(deducted(rule, count, ded, &severity.to_string()));
+                    let note = if heard {
+                        severity.to_string()
+                    } else {
+                        format!("{severity}, only in Whisper's second choice for a word: listen")
+                    };
+                    items.extend(deducted(rule, count, ded, &note));
                 }
             }
             None => items.push(not_applicable("rules", "not transcribed")),
@@ -332,7 +357,7 @@ impl ScorecardConfig {
             score,
             pass: !auto_fail && score >= self.pass_mark,
             auto_fail,
-            needs_review: items.iter().any(|i| i.status == ItemStatus::Review),
+            needs_review: unheard || items.iter().any(|i| i.status == ItemStatus::Review),
             items,
         }
     }

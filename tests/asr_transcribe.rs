@@ -66,11 +66,30 @@ fn a_fitted_audio_context_still_transcribes() {
     assert!(cer < 0.35, "CER {:.1}% over 35%", 100.0 * cer);
 }
 
+/// Whisper's second choices (kept at p ≥ `[asr] second_choice_p`) name chars of the segment's
+/// written text and say something else there; returns how many the transcript holds.
+fn second_choices_are_well_formed(t: &callqa::asr::Transcript) -> usize {
+    let min_p = AsrConfig::default().second_choice_p;
+    let mut n = 0;
+    for s in &t.segments {
+        let raw: Vec<char> = s.raw_text.chars().collect();
+        for c in &s.second_choices {
+            assert!(c.start < c.end && c.end <= raw.len(), "{c:?} in {s:?}");
+            let written: String = raw[c.start..c.end].iter().collect();
+            assert!(!c.text.is_empty() && c.text != written, "{c:?} in {s:?}");
+            assert!(c.p >= min_p && c.p < 1.0, "{c:?}");
+            n += 1;
+        }
+    }
+    n
+}
+
 #[test]
 fn mandarin_cer_on_thchs30_is_under_35_percent() {
     let cfg = AsrConfig::default(); // zh
     let (mut errors, mut total) = (0usize, 0usize);
     let mut traditional_left = 0;
+    let mut choices = 0;
     for i in 0..7 {
         let name = format!("datasets/zh-thchs30/A2_{i}");
         let reference: Vec<char> = textgrid_words(&repo(&format!("{name}.TextGrid")))
@@ -91,6 +110,7 @@ fn mandarin_cer_on_thchs30_is_under_35_percent() {
         );
         errors += e;
         total += reference.len();
+        choices += second_choices_are_well_formed(&t);
         traditional_left += text
             .chars()
             .filter(|c| normalise_text(&c.to_string()) != c.to_string())
@@ -106,6 +126,8 @@ fn mandarin_cer_on_thchs30_is_under_35_percent() {
         100.0 * cer
     );
     assert!(cer < 0.35, "CER {:.1}% over 35%", 100.0 * cer);
+    // Whisper base hesitates somewhere in seven read sentences
+    assert!(choices > 0, "no second choices kept");
     assert_eq!(
         traditional_left, 0,
         "traditional characters left after normalisation"
@@ -147,6 +169,7 @@ fn english_wer_is_under_20_percent() {
     let wer = edit_distance(&r, &h) as f64 / r.len() as f64;
     println!("English WER {:.1}%: {hyp}", 100.0 * wer);
     assert!(wer < 0.20, "WER {:.1}%: {hyp}", 100.0 * wer);
+    second_choices_are_well_formed(&t);
     // Timestamps are real: ordered, inside the recording, and covering most of the speech.
     let dur = 10.1;
     for s in &t.segments {

@@ -273,3 +273,48 @@ fn f_as_agent(f: &[callqa::rules::Finding]) -> Vec<callqa::rules::Finding> {
         })
         .collect()
 }
+
+/// A forbidden phrase only Whisper's second choice makes costs its points, as a misheard
+/// homophone does, but asks for a listen; under an auto-fail rule it does not fail the call
+/// unheard. A reviewer's confirmation makes it an ordinary finding.
+#[test]
+fn second_choice_findings_deduct_and_ask_for_a_listen() {
+    let rules = RuleSet::default_rules();
+    let mut t = common::transcript(
+        "zh",
+        &[
+            (Agent, 1.0, 4.0, "您好，示例银行，工号1234"),
+            (Agent, 6.0, 9.0, "你听不明吗"),
+            (Agent, 50.0, 58.0, "感谢您的来电，再见"),
+        ],
+    );
+    t.segments[1].second_choices = vec![callqa::asr::SecondChoice {
+        start: 3,
+        end: 4,
+        text: "懂".into(),
+        p: 0.2,
+    }];
+    let f = rules.scan(&t, 60.0);
+    let card = ScorecardConfig::default();
+    let s = card.score(&stereo(), Some(&f));
+    assert_eq!(lost(&s, "zh.forbidden.dismissive"), 20.0, "{s:#?}");
+    let item = s.items.iter().find(|i| i.item == "zh.forbidden.dismissive");
+    assert!(item.unwrap().note.contains("second choice"), "{s:#?}");
+    assert!(s.needs_review);
+    let confirmed: Vec<bool> = f.iter().map(|_| true).collect();
+    let s = card.score_reviewed(&stereo(), Some(&f), &confirmed);
+    assert_eq!(lost(&s, "zh.forbidden.dismissive"), 20.0);
+    assert!(!s.needs_review, "{s:#?}");
+    // the same finding under an auto-fail rule
+    let mut profane = f.clone();
+    for x in profane
+        .iter_mut()
+        .filter(|x| x.kind == callqa::rules::Kind::Forbidden)
+    {
+        x.rule_id = "zh.forbidden.profanity".into();
+    }
+    let s = card.score(&stereo(), Some(&profane));
+    assert!(!s.auto_fail && s.needs_review, "{s:#?}");
+    let item = s.items.iter().find(|i| i.item == "zh.forbidden.profanity");
+    assert_eq!(item.unwrap().status, ItemStatus::Review);
+}

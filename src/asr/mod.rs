@@ -6,21 +6,24 @@
 
 use std::path::Path;
 
-use serde::Serialize;
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
 use crate::audio::{Audio, TARGET_RATE, speech_intervals};
 use crate::call::{CallFacts, Language, Speaker};
 
 mod nonspeech;
+mod second;
 mod window;
 use nonspeech::is_non_speech;
+use second::Recorder;
 use window::{PACK_GAP_S, Piece, TimeMap, pack, region_parts};
 
 mod settings;
+mod transcript;
 mod units;
 use settings::min_rate;
 pub use settings::{AsrConfig, asr_gate, fitted_audio_ctx};
+pub use transcript::{SecondChoice, Segment, Transcript};
 pub use units::transcript_units;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,51 +44,6 @@ struct Channel<'a> {
     speaker: Speaker,
     language: Language,
     cfg: &'a AsrConfig,
-}
-
-/// One stretch of recognised speech. Times are seconds from call start.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Segment {
-    pub speaker: Speaker,
-    pub start: f64,
-    pub end: f64,
-    /// Normalised text (Mandarin in simplified characters).
-    pub text: String,
-    /// What Whisper wrote, before normalisation.
-    pub raw_text: String,
-    /// Mean probability of the segment's text tokens.
-    pub avg_token_p: f32,
-    pub no_speech_p: f32,
-    /// Start and end (s from call start) of each character of `raw_text`, from Whisper's token
-    /// timestamps; lets findings point at the words, not the whole segment. Empty if unknown.
-    #[serde(skip)]
-    pub char_times: Vec<(f64, f64)>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Transcript {
-    pub model: String,
-    pub language: Language,
-    pub segments: Vec<Segment>,
-    /// Seconds of audio sent to Whisper after speech gating, all channels together.
-    pub transcribed_s: f64,
-}
-
-impl Transcript {
-    /// No speech heard (a call run without transcription).
-    pub fn empty(language: Language) -> Self {
-        Transcript {
-            model: String::new(),
-            language,
-            segments: Vec::new(),
-            transcribed_s: 0.0,
-        }
-    }
-
-    /// Segments in time order, channels interleaved.
-    pub fn sort(&mut self) {
-        self.segments.sort_by(|a, b| a.start.total_cmp(&b.start));
-    }
 }
 
 /// A loaded Whisper model, shared by all calls and threads (each call makes its own state).
@@ -326,27 +284,52 @@ impl Transcriber {
                 input.len() as f64 / f64::from(TARGET_RATE),
             ));
         }
-        state.full(params, input).map_err(werr)?;
         let eot = self.ctx.token_eot();
+        let recorder = Recorder::new(eot, self.ctx.n_vocab());
+        if cfg.second_choice_p < 1.0 {
+            // SAFETY: `recorder` outlives `state.full`, the only call that uses the callback.
+            unsafe {
+                params.set_filter_logits_callback(Recorder::CALLBACK);
+                params.set_filter_logits_callback_user_data(
+                    std::ptr::from_ref(&recorder).cast_mut().cast(),
+                );
+            }
+        }
+        state.full(params, input).map_err(werr)?;
+        let token_text = |id| {
+            let b = self.ctx.token_to_bytes(id).ok()?;
+            String::from_utf8(b.to_vec()).ok()
+        };
+        let mut context = Vec::new(); // the window's text tokens so far
         let mut origin = Vec::new();
         for (n, seg) in state.as_iter().enumerate() {
             let full = seg.to_str_lossy().map_err(werr)?.into_owned();
-            let raw = full.trim().to_string();
-            if raw.is_empty() || is_non_speech(&raw) {
-                continue;
-            }
             // Text tokens: their bytes make up the segment text, each with its times.
             let mut pieces: Vec<(usize, f64, f64)> = Vec::new(); // (byte end, t0, t1) window s
             let mut probs = Vec::new();
+            let mut tokens = Vec::new(); // (id, byte start, byte end)
             let mut bytes = 0;
             for t in (0..seg.n_tokens())
                 .filter_map(|i| seg.get_token(i))
                 .filter(|t| t.token_id() < eot)
             {
                 let data = t.token_data();
+                let from = bytes;
                 bytes += t.to_bytes().map_or(0, <[u8]>::len);
                 pieces.push((bytes, data.t0 as f64 / 100.0, data.t1 as f64 / 100.0));
                 probs.push(t.token_probability());
+                tokens.push((t.token_id(), from, bytes));
+            }
+            let choices = if bytes == full.len() {
+                let min_p = cfg.second_choice_p;
+                second::segment_choices(&recorder, token_text, &full, &tokens, &mut context, min_p)
+            } else {
+                context.extend(tokens.iter().map(|t| t.0));
+                Vec::new()
+            };
+            let raw = full.trim().to_string();
+            if raw.is_empty() || is_non_speech(&raw) {
+                continue;
             }
             let avg_token_p = if probs.is_empty() {
                 0.0
@@ -358,6 +341,7 @@ impl Transcriber {
             let end = map.end(seg.end_timestamp() as f64 / 100.0).max(start);
             let no_speech_p = seg.no_speech_probability();
             let chars: Vec<char> = raw.chars().collect();
+            let full_lead = full.chars().count() - full.trim_start().chars().count();
             // each character's token times, in the window
             let window_times: Vec<(f64, f64)> = if bytes == full.len() {
                 let lead = full.len() - full.trim_start().len();
@@ -407,6 +391,12 @@ impl Transcriber {
                         })
                         .collect()
                 };
+                let second_choices = second::part_choices(
+                    &choices,
+                    &full.chars().collect::<Vec<_>>(),
+                    full_lead + a + lead,
+                    raw.chars().count(),
+                );
                 origin.push(n);
                 out.push(Segment {
                     speaker,
@@ -417,6 +407,7 @@ impl Transcriber {
                     avg_token_p,
                     no_speech_p,
                     char_times,
+                    second_choices,
                 });
             }
         }

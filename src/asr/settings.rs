@@ -32,6 +32,10 @@ pub struct AsrConfig {
     /// Size Whisper's encoder to the audio sent (plus a margin) instead of a full 30 s window:
     /// the encoder's cost grows with its context, and a channel's last window is seldom full.
     pub audio_ctx: bool,
+    /// Keep Whisper's second choice for a token where it gave it at least this probability
+    /// (1 or more: keep none). Greedy decoding writes only the first choice; the rules also look
+    /// for forbidden phrases in the second choices (README, Rules).
+    pub second_choice_p: f32,
     /// Those words, filled in from the rules when `domain_prompt` is on (never from the file).
     #[serde(skip)]
     pub zh_vocabulary: String,
@@ -74,6 +78,7 @@ impl Default for AsrConfig {
             window_languages: vec![Language::Zh, Language::En],
             domain_prompt: false,
             audio_ctx: true,
+            second_choice_p: 0.05,
             zh_vocabulary: String::new(),
         }
     }

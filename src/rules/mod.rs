@@ -9,6 +9,7 @@ mod pii;
 mod redact;
 mod roles;
 mod scan;
+mod second;
 mod sound;
 mod spec;
 mod stream;
@@ -123,6 +124,10 @@ pub enum MatchMode {
     Pii,
     /// A `kind = "flag"` rule: the call's metadata, not its words.
     Metadata,
+    /// A forbidden phrase that Whisper's second choice for a word makes (README, Rules): the
+    /// scorecard sends it to review instead of deducting.
+    #[serde(rename = "second_choice")]
+    SecondChoice,
 }
 
 crate::serde_names!(MatchMode);

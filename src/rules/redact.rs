@@ -151,8 +151,21 @@ pub fn redact_findings(findings: &mut [Finding]) {
 /// speaker's consecutive segments are masked as one text, so a number split between two
 /// segments is masked in both.
 pub fn redact_transcript(t: &mut Transcript) {
+    let before: Vec<(String, String)> = (t.segments.iter())
+        .map(|s| (s.text.clone(), s.raw_text.clone()))
+        .collect();
     redact_field(t, |s| &mut s.text);
     redact_field(t, |s| &mut s.raw_text);
+    // a second choice may be a digit of a masked number, or sit where masking moved the text
+    for (s, (text, raw)) in t.segments.iter_mut().zip(before) {
+        if s.text != text || s.raw_text != raw {
+            s.second_choices.clear();
+        }
+        s.second_choices.retain(|c| {
+            let chars: Vec<char> = c.text.chars().collect();
+            digit_units(&chars).iter().all(|&end| end == 0)
+        });
+    }
 }
 
 fn redact_field(t: &mut Transcript, field: fn(&mut Segment) -> &mut String) {

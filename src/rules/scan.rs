@@ -53,9 +53,12 @@ impl RuleSet {
                 }
                 let stream = Stream::new(&segs);
                 match rule.kind {
-                    Kind::Forbidden | Kind::Tag => {
-                        findings.extend(rule.forbidden(&stream, speaker))
+                    Kind::Forbidden => {
+                        let found = rule.forbidden(&stream, speaker);
+                        let second = rule.second_choice_findings(&segs, speaker, &found);
+                        findings.extend(found.into_iter().chain(second));
                     }
+                    Kind::Tag => findings.extend(rule.forbidden(&stream, speaker)),
                     Kind::Pii => findings.extend(rule.pii(&stream, speaker)),
                     Kind::Required => findings.extend(rule.required(&stream, speaker, duration_s)),
                     Kind::Flag => {}
@@ -77,6 +80,11 @@ impl RuleSet {
         findings
     }
 }
+
+/// Hits of one rule with no more than a sentence pause between them are one offence, one
+/// finding, however Whisper cut the segments (我就是个接电话的我哪知道; "That's not my
+/// problem." "You should read the manual.").
+pub(super) const JOIN_PAUSE_S: f64 = 2.0;
 
 impl Rule {
     pub(super) fn applies_to(&self, language: Language) -> bool {
@@ -202,7 +210,7 @@ impl Rule {
         )
     }
 
-    fn forbidden(&self, stream: &Stream, speaker: Speaker) -> Vec<Finding> {
+    pub(super) fn forbidden(&self, stream: &Stream, speaker: Speaker) -> Vec<Finding> {
         let per_group: Vec<Vec<(Hit, MatchMode)>> = self
             .groups
             .iter()
@@ -210,10 +218,6 @@ impl Rule {
             .collect();
         let mut out = Vec::new();
         if per_group.len() == 1 {
-            // Hits of one rule with no more than a sentence pause between them are one offence,
-            // one finding, however Whisper cut the segments (我就是个接电话的我哪知道; "That's not
-            // my problem." "You should read the manual.").
-            const JOIN_PAUSE_S: f64 = 2.0;
             let mut merged: Vec<(Hit, MatchMode)> = Vec::new();
             for (h, mode) in &per_group[0] {
                 if self.suppressed(stream, *h) {

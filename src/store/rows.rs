@@ -174,6 +174,8 @@ pub struct SegmentRow {
     pub redacted: bool,
     pub avg_token_p: f64,
     pub no_speech_p: f64,
+    /// Whisper's second choices, JSON: `[{"start", "end", "text", "p"}]`, chars of `raw_text`.
+    pub second_choices: String,
 }
 
 /// A call's rows in all three tables.
@@ -224,7 +226,7 @@ table! { FindingRow, findings_frame, findings_from_frame, [
 
 table! { SegmentRow, segments_frame, segments_from_frame, [
     call_id, agent_id, speaker, start_s, end_s, text, raw_text, redacted, avg_token_p,
-    no_speech_p,
+    no_speech_p, second_choices,
 ] }
 
 table! { AgentRow, agents_frame, agents_from_frame, [
@@ -310,6 +312,7 @@ pub fn call_rows(
             redacted: !run.raw_text,
             avg_token_p: f64::from(s.avg_token_p),
             no_speech_p: f64::from(s.no_speech_p),
+            second_choices: serde_json::to_string(&s.second_choices).expect("choices serialise"),
         })
         .collect();
     CallRows {
@@ -412,6 +415,8 @@ impl SegmentRow {
             avg_token_p: self.avg_token_p as f32,
             no_speech_p: self.no_speech_p as f32,
             char_times: Vec::new(),
+            // stored before second choices were: none
+            second_choices: serde_json::from_str(&self.second_choices).unwrap_or_default(),
         }
     }
 }

@@ -147,6 +147,7 @@ pub fn transcript(
                 avg_token_p: 1.0,
                 no_speech_p: 0.0,
                 char_times: Vec::new(),
+                second_choices: Vec::new(),
             })
             .collect(),
     }
