@@ -131,6 +131,7 @@ impl Settings {
         let ids: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
         config.score.validate(&ids).map_err(ConfigError::Invalid)?;
         config.diarize.validate().map_err(ConfigError::Invalid)?;
+        config.asr.validate().map_err(ConfigError::Invalid)?;
         if config.asr.domain_prompt {
             config.asr.zh_vocabulary = rules.zh_vocabulary();
         }

@@ -124,3 +124,28 @@ fn diarize_settings_out_of_range_are_errors() {
         "unknown key"
     );
 }
+
+/// Transcription numbers a typo would quietly change are refused before any call.
+#[test]
+fn asr_settings_out_of_range_are_errors() {
+    let settings = |toml: &str| {
+        callqa::config::Settings::with_rules(callqa::config::Config::parse(toml).unwrap(), None)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    for bad in [
+        "window_s = nan",
+        "window_s = -1.0",
+        "window_s = 45.0",
+        "second_choice_p = 5.0",
+        "second_choice_p = -0.1",
+        "second_choice_p = nan",
+    ] {
+        let err = settings(&format!("[asr]\n{bad}\n")).unwrap_err();
+        let key = bad.split(' ').next().unwrap();
+        assert!(err.contains("[asr]") && err.contains(key), "{bad}: {err}");
+    }
+    for good in ["window_s = 0.0", "second_choice_p = 1.0", "second_choice_p = 0.0"] {
+        settings(&format!("[asr]\n{good}\n")).unwrap();
+    }
+}

@@ -85,6 +85,24 @@ impl Default for AsrConfig {
 }
 
 impl AsrConfig {
+    /// Numbers a typo would quietly turn into something else: `window_s = nan` packs nothing,
+    /// `second_choice_p = 5` (meant as 5 %) keeps no second choice.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=30.0).contains(&self.window_s) {
+            return Err(format!(
+                "[asr] window_s = {}: must be in [0, 30] (Whisper's window is 30 s; 0: no packing)",
+                self.window_s
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.second_choice_p) {
+            return Err(format!(
+                "[asr] second_choice_p = {}: must be a probability in [0, 1] (1: keep none)",
+                self.second_choice_p
+            ));
+        }
+        Ok(())
+    }
+
     /// The call facts a call has when its manifest row gives none.
     pub fn call_defaults(&self) -> CallFacts {
         CallFacts {
