@@ -145,7 +145,11 @@ fn asr_settings_out_of_range_are_errors() {
         let key = bad.split(' ').next().unwrap();
         assert!(err.contains("[asr]") && err.contains(key), "{bad}: {err}");
     }
-    for good in ["window_s = 0.0", "second_choice_p = 1.0", "second_choice_p = 0.0"] {
+    for good in [
+        "window_s = 0.0",
+        "second_choice_p = 1.0",
+        "second_choice_p = 0.0",
+    ] {
         settings(&format!("[asr]\n{good}\n")).unwrap();
     }
 }
