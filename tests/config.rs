@@ -5,6 +5,13 @@ mod common;
 
 use callqa::config::Config;
 
+/// Settings from a config file's text with the shipped rules: Ok, or the error as printed.
+fn settings(toml: &str) -> Result<(), String> {
+    callqa::config::Settings::with_rules(callqa::config::Config::parse(toml).unwrap(), None)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 #[test]
 fn printed_defaults_parse_back_to_the_defaults() {
     let text = Config::default().to_toml();
@@ -74,11 +81,6 @@ fn check_reads_the_config_file_and_reports_bad_ones() {
 /// an auto-fail or per-rule entry naming no rule (a typo), NaN or negative numbers.
 #[test]
 fn scorecard_typos_and_non_numbers_are_errors() {
-    let settings = |toml: &str| {
-        callqa::config::Settings::with_rules(callqa::config::Config::parse(toml).unwrap(), None)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
     let err = settings("[score]\nauto_fail = [\"pii.redout\"]\n").unwrap_err();
     assert!(
         err.contains("\"pii.redout\"") && err.contains("auto_fail"),
@@ -102,11 +104,6 @@ fn scorecard_typos_and_non_numbers_are_errors() {
 /// Speaker separation settings out of range are refused before any call.
 #[test]
 fn diarize_settings_out_of_range_are_errors() {
-    let settings = |toml: &str| {
-        callqa::config::Settings::with_rules(callqa::config::Config::parse(toml).unwrap(), None)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
     for bad in [
         "hop_s = 0.0",
         "hop_s = nan",
@@ -128,11 +125,6 @@ fn diarize_settings_out_of_range_are_errors() {
 /// Transcription numbers a typo would quietly change are refused before any call.
 #[test]
 fn asr_settings_out_of_range_are_errors() {
-    let settings = |toml: &str| {
-        callqa::config::Settings::with_rules(callqa::config::Config::parse(toml).unwrap(), None)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
     for bad in [
         "window_s = nan",
         "window_s = -1.0",
