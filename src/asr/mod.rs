@@ -341,7 +341,8 @@ impl Transcriber {
             let end = map.end(seg.end_timestamp() as f64 / 100.0).max(start);
             let no_speech_p = seg.no_speech_probability();
             let chars: Vec<char> = raw.chars().collect();
-            let full_lead = full.chars().count() - full.trim_start().chars().count();
+            let full_chars: Vec<char> = full.chars().collect();
+            let full_lead = full_chars.len() - full.trim_start().chars().count();
             // each character's token times, in the window
             let window_times: Vec<(f64, f64)> = if bytes == full.len() {
                 let lead = full.len() - full.trim_start().len();
@@ -393,7 +394,7 @@ impl Transcriber {
                 };
                 let second_choices = second::part_choices(
                     &choices,
-                    &full.chars().collect::<Vec<_>>(),
+                    &full_chars,
                     full_lead + a + lead,
                     raw.chars().count(),
                 );
