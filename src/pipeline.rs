@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::analysis::{self, Acoustics};
 use crate::asr::{AsrError, Transcriber, Transcript};
 use crate::audio::{self, AudioError, DecodedChannel, SourceInfo, TARGET_RATE};
-use crate::call::{CallFacts, CallInput, RoleSource, Separation};
+use crate::call::{CallFacts, CallInput, CallMeta, RoleSource, Separation};
 use crate::config::{Config, Settings};
 use crate::diarize::{Diarizer, EncoderError};
 use crate::rules::{self, Finding, RuleSet};
@@ -125,6 +125,20 @@ impl Pipeline {
 
     pub fn keeps_raw_text(&self) -> bool {
         self.keep_raw_text
+    }
+
+    /// The rules over a call's transcript, then redaction: rules read the raw digits (to find
+    /// read-out numbers); the transcript and every quote of it in the findings come out
+    /// masked, unless raw text is kept.
+    pub fn judge(&self, tr: &mut Transcript, duration_s: f64, meta: &CallMeta) -> Vec<Finding> {
+        let rules = &self.settings.rules;
+        if self.keep_raw_text {
+            return rules.scan_call(tr, duration_s, meta);
+        }
+        let redaction = rules::Redaction::of(tr);
+        let found = rules.scan_redacted(tr, duration_s, meta, &redaction);
+        redaction.apply(tr);
+        found
     }
 
     /// Decode, resample, separate (mono), transcribe (with a model), analyse, then find,
@@ -282,12 +296,7 @@ impl Pipeline {
         let mut findings = Vec::new();
         if let Some(tr) = &mut transcript {
             analysis::apply_transcript(&mut acoustics, tr, &config.analysis);
-            // Rules read the raw digits (to find read-out numbers); outputs get them masked.
-            findings = self.settings.rules.scan_call(tr, duration_s, &call.meta);
-            if !self.keep_raw_text {
-                rules::redact_transcript(tr);
-                rules::redact_findings(&mut findings);
-            }
+            findings = self.judge(tr, duration_s, &call.meta);
         }
         let score = config
             .score

@@ -9,7 +9,7 @@ use crate::asr::Transcript;
 use crate::call::{CallStatus, Language};
 use crate::config::Settings;
 use crate::review::{self, Reviews};
-use crate::rules::{Finding, Kind};
+use crate::rules::{Finding, Kind, Redaction};
 use crate::store::{self, CallRow, FindingRow, SegmentRow, rows};
 
 #[derive(Debug, Default, PartialEq)]
@@ -121,10 +121,14 @@ fn rescore_call(
             // masked numbers are not the words said: keep the rates counted on the raw text
             analysis::restore_rates(&mut acoustics, &counted, lang, &cfg.analysis);
         }
-        let mut f =
-            settings
-                .rules
-                .scan_call(&transcript, row.duration_s.unwrap_or(0.0), &row.meta());
+        let duration_s = row.duration_s.unwrap_or(0.0);
+        let mut f = if redacted {
+            // stored masked: what an older redactor let through is masked in the quotes too
+            let redaction = Redaction::of(&transcript);
+            (settings.rules).scan_redacted(&transcript, duration_s, &row.meta(), &redaction)
+        } else {
+            (settings.rules).scan_call(&transcript, duration_s, &row.meta())
+        };
         if redacted {
             // masked digits cannot be re-read: keep the personal-data findings found
             // on the raw text when the call was transcribed

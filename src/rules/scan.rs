@@ -2,7 +2,7 @@
 //! becomes a [`Finding`] with the words' own times.
 
 use super::matcher::{Hit, Pattern};
-use super::redact::{email_regex, redact};
+use super::redact::{Mask, Redaction, email_regex, redact};
 use super::sound::Heard;
 use super::stream::Stream;
 use super::{
@@ -18,13 +18,36 @@ impl RuleSet {
         self.scan_call(transcript, duration_s, &CallMeta::default())
     }
 
-    /// Scan a call's transcript. `duration_s` places the time windows; `meta` decides which
-    /// rules with a `when` apply.
+    /// Scan a call's transcript, quoting it as written (raw text kept). `duration_s` places
+    /// the time windows; `meta` decides which rules with a `when` apply.
     pub fn scan_call(
         &self,
         transcript: &Transcript,
         duration_s: f64,
         meta: &CallMeta,
+    ) -> Vec<Finding> {
+        self.scan_with(transcript, duration_s, meta, None)
+    }
+
+    /// Scan a call's transcript as written (rules read the raw digits, to find read-out
+    /// numbers), quoting it as `redaction` masks it: what a finding shows is cut from the
+    /// masked segments by span, and the metadata a `when` names is redacted too.
+    pub fn scan_redacted(
+        &self,
+        transcript: &Transcript,
+        duration_s: f64,
+        meta: &CallMeta,
+        redaction: &Redaction,
+    ) -> Vec<Finding> {
+        self.scan_with(transcript, duration_s, meta, Some(redaction))
+    }
+
+    fn scan_with(
+        &self,
+        transcript: &Transcript,
+        duration_s: f64,
+        meta: &CallMeta,
+        redaction: Option<&Redaction>,
     ) -> Vec<Finding> {
         let mut findings = Vec::new();
         for rule in self
@@ -34,39 +57,24 @@ impl RuleSet {
             .filter(|r| r.when.as_ref().is_none_or(|w| w.holds(meta)))
         {
             if rule.kind == Kind::Flag {
-                findings.push(rule.flag(meta, duration_s));
+                findings.push(rule.flag(meta, duration_s, redaction.is_some()));
                 continue;
             }
             let from = findings.len();
             for speaker in [Speaker::Agent, Speaker::Customer, Speaker::Mixed] {
-                if !rule.speaker_matches(speaker) {
-                    continue;
-                }
-                let segs: Vec<&Segment> = transcript
-                    .segments
-                    .iter()
-                    .filter(|s| s.speaker == speaker && rule.window.contains(s, duration_s))
-                    .collect();
-                let has_speaker = transcript.segments.iter().any(|s| s.speaker == speaker);
-                if !has_speaker {
-                    continue;
-                }
-                let stream = Stream::new(&segs);
-                match rule.kind {
-                    Kind::Forbidden => {
-                        let found = rule.forbidden(&stream, speaker);
-                        let second = rule.second_choice_findings(&segs, speaker, &found);
-                        findings.extend(found.into_iter().chain(second));
+                if rule.speaker_matches(speaker) {
+                    let stream = speaker_stream(transcript, speaker, rule, duration_s, redaction);
+                    if let Some(stream) = stream {
+                        findings.extend(rule.findings(&stream, speaker, duration_s));
                     }
-                    Kind::Tag => findings.extend(rule.forbidden(&stream, speaker)),
-                    Kind::Pii => findings.extend(rule.pii(&stream, speaker)),
-                    Kind::Required => findings.extend(rule.required(&stream, speaker, duration_s)),
-                    Kind::Flag => {}
                 }
             }
             if let Some(w) = &rule.when {
                 // say why the rule applied: `missing: 久等 | 抱歉 (ring_s = 20)`
-                let why = w.evidence(meta);
+                let mut why = w.evidence(meta);
+                if redaction.is_some() {
+                    why = redact(&why);
+                }
                 findings[from..]
                     .iter_mut()
                     .for_each(|f| f.evidence = format!("{} ({why})", f.evidence));
@@ -81,6 +89,26 @@ impl RuleSet {
     }
 }
 
+/// A speaker's segments within a rule's window, as one stream quoting them as `redaction`
+/// masks them; None when the speaker says nothing in the call.
+fn speaker_stream<'a>(
+    transcript: &'a Transcript,
+    speaker: Speaker,
+    rule: &Rule,
+    duration_s: f64,
+    redaction: Option<&'a Redaction>,
+) -> Option<Stream<'a>> {
+    if !transcript.segments.iter().any(|s| s.speaker == speaker) {
+        return None;
+    }
+    let (segs, masks): (Vec<&Segment>, Vec<&[Mask]>) = (transcript.segments.iter())
+        .enumerate()
+        .filter(|(_, s)| s.speaker == speaker && rule.window.contains(s, duration_s))
+        .map(|(i, s)| (s, redaction.map_or(&[][..], |r| r.of_segment(i))))
+        .unzip();
+    Some(Stream::masked(&segs, masks))
+}
+
 /// Hits of one rule with no more than a sentence pause between them are one offence, one
 /// finding, however Whisper cut the segments (我就是个接电话的我哪知道; "That's not my
 /// problem." "You should read the manual.").
@@ -93,6 +121,24 @@ impl Rule {
             _ if language == Language::Auto => true,
             RuleLanguage::Zh => language == Language::Zh,
             RuleLanguage::En => language == Language::En,
+        }
+    }
+
+    /// What this rule finds in one speaker's stream.
+    fn findings(&self, stream: &Stream, speaker: Speaker, duration_s: f64) -> Vec<Finding> {
+        match self.kind {
+            Kind::Forbidden => {
+                let found = self.forbidden(stream, speaker);
+                let second = self.second_choice_findings(stream, speaker, &found);
+                found.into_iter().chain(second).collect()
+            }
+            Kind::Tag => self.forbidden(stream, speaker),
+            Kind::Pii => self.pii(stream, speaker),
+            Kind::Required => self
+                .required(stream, speaker, duration_s)
+                .into_iter()
+                .collect(),
+            Kind::Flag => Vec::new(),
         }
     }
 
@@ -267,17 +313,22 @@ impl Rule {
     }
 
     /// A `kind = "flag"` rule whose `when` holds: one finding over the whole call.
-    fn flag(&self, meta: &CallMeta, duration: f64) -> Finding {
+    fn flag(&self, meta: &CallMeta, duration: f64, redacted: bool) -> Finding {
         let speaker = match self.speaker {
             Who::Customer => Speaker::Customer,
             _ => Speaker::Agent,
         };
-        let when = self.when.as_ref();
+        let mut evidence = (self.when.as_ref())
+            .map(|w| w.evidence(meta))
+            .unwrap_or_default();
+        if redacted {
+            evidence = redact(&evidence);
+        }
         self.finding_at(
             speaker,
             (0.0, duration),
             String::new(),
-            when.map(|w| w.evidence(meta)).unwrap_or_default(),
+            evidence,
             MatchMode::Metadata,
             1.0,
         )
@@ -334,13 +385,16 @@ impl Rule {
             .collect();
         // Written addresses lose '@' and '.' in normalisation: look for them in the raw text.
         if self.pii.contains(&PiiKind::Email) && self.readback != Readback::Only {
-            for seg in &stream.segs {
+            for (k, seg) in stream.segs.iter().enumerate() {
+                let byte_to_char: Vec<usize> = seg.text.char_indices().map(|(b, _)| b).collect();
+                let char_at = |b: usize| byte_to_char.partition_point(|&x| x < b);
                 for m in email_regex().find_iter(&seg.text) {
                     let evidence = format!("{}: [REDACTED]", PiiKind::Email.name());
+                    let quote = stream.quote(k, char_at(m.start()), char_at(m.end()));
                     out.push(self.finding_at(
                         speaker,
                         (seg.start, seg.end),
-                        redact(m.as_str()),
+                        redact(&quote),
                         evidence,
                         MatchMode::Pii,
                         1.0,

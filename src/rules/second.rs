@@ -10,16 +10,21 @@ use crate::asr::{SecondChoice, Segment, normalise_text};
 use crate::call::Speaker;
 
 impl Rule {
-    /// Findings of this forbidden rule that use one of `segs`' second choices and are not
-    /// part of an offence in `found` (what the rule found in the words written).
+    /// Findings of this forbidden rule that use one of the stream's second choices and are
+    /// not part of an offence in `found` (what the rule found in the words written). A segment
+    /// redaction masks has none: its stored copy keeps no choices, so a rescore could not
+    /// find them again, and a quote of it would be re-derived from the raw words.
     pub(super) fn second_choice_findings(
         &self,
-        segs: &[&Segment],
+        stream: &Stream,
         speaker: Speaker,
         found: &[Finding],
     ) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::new();
-        for seg in segs {
+        for (k, seg) in stream.segs.iter().enumerate() {
+            if stream.has_masks(k) {
+                continue;
+            }
             for choice in &seg.second_choices {
                 let Some(variant) = with_choice(seg, choice) else {
                     continue;

@@ -4,6 +4,7 @@ use std::cell::OnceCell;
 
 use super::matcher::Present;
 use super::normalise::normalise;
+use super::redact::{EMAIL_MARK, Mask, mask_at, masked};
 use super::sound::{self, Heard};
 use crate::asr::Segment;
 
@@ -15,17 +16,26 @@ pub(super) struct Stream<'a> {
     pub(super) seg_of: Vec<usize>,
     /// Per stream char, the index of its source char in its segment's text.
     pub(super) src: Vec<usize>,
+    /// Per segment, what redaction hides of its text (empty: nothing, or raw text kept).
+    masks: Vec<&'a [Mask]>,
     sounds: OnceCell<Vec<Heard>>,
     present: OnceCell<Present>,
 }
 
 impl<'a> Stream<'a> {
     pub(super) fn new(segs: &[&'a Segment]) -> Self {
+        Self::masked(segs, vec![&[]; segs.len()])
+    }
+
+    /// A stream whose quotes ([`Stream::span`], [`Stream::text`]) are cut from the segments'
+    /// masked text: `masks[k]` is what redaction hides of segment k.
+    pub(super) fn masked(segs: &[&'a Segment], masks: Vec<&'a [Mask]>) -> Self {
         let mut s = Stream {
             segs: segs.to_vec(),
             chars: Vec::new(),
             seg_of: Vec::new(),
             src: Vec::new(),
+            masks,
             sounds: Default::default(),
             present: Default::default(),
         };
@@ -75,19 +85,43 @@ impl<'a> Stream<'a> {
         let (t_start, t_end) = (t_start, t_end.max(t_start));
         let mut text = String::new();
         for k in a..=b {
-            let chars: Vec<char> = self.segs[k].text.chars().collect();
+            let len = self.segs[k].text.chars().count();
             let from = if k == a { self.src[start] } else { 0 };
-            let to = if k == b {
-                self.src[end - 1] + 1
-            } else {
-                chars.len()
-            };
-            text.extend(&chars[from.min(chars.len())..to.min(chars.len())]);
+            let to = if k == b { self.src[end - 1] + 1 } else { len };
+            text += &self.quote(k, from.min(len), to.min(len));
         }
         (t_start, t_end, text)
     }
 
+    /// Segment k's text, chars [from, to), as redaction leaves it.
+    pub(super) fn quote(&self, k: usize, from: usize, to: usize) -> String {
+        let chars: Vec<char> = self.segs[k].text.chars().collect();
+        masked(&chars, self.masks[k], from, to)
+    }
+
+    /// Whether segment k has anything masked.
+    pub(super) fn has_masks(&self, k: usize) -> bool {
+        !self.masks[k].is_empty()
+    }
+
+    /// The normalised stream chars [start, end), with what redaction hides of their source
+    /// characters as `*` (an e-mail address as one mark).
     pub(super) fn text(&self, start: usize, end: usize) -> String {
-        self.chars[start..end].iter().collect()
+        let mut out = String::new();
+        let mut last_email = None;
+        for i in start..end {
+            let k = self.seg_of[i];
+            match mask_at(self.masks[k], self.src[i]) {
+                Some(m) if m.whole => {
+                    if last_email != Some((k, m.start)) {
+                        out.push_str(EMAIL_MARK);
+                    }
+                    last_email = Some((k, m.start));
+                }
+                Some(_) if self.chars[i].is_alphanumeric() => out.push('*'),
+                _ => out.push(self.chars[i]),
+            }
+        }
+        out
     }
 }
