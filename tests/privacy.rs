@@ -333,3 +333,205 @@ patterns = ["phone number is.{0,2}"]
         }
     }
 }
+
+/// Whether `s` still holds a digit in any spelling, or an address.
+fn leaks(s: &str) -> bool {
+    const DIGITS: &str =
+        "0123456789０１２３４５６７８９零〇一二三四五六七八九幺两兩壹贰貳叁參肆伍陆陸柒捌玖洞腰久";
+    let words = s
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .map(str::to_lowercase);
+    s.chars().any(|c| DIGITS.contains(c))
+        || s.contains('@')
+        || s.contains("艾特")
+        || words
+            .into_iter()
+            .any(|w| EN.contains(&w.as_str()) || w == "oh" || w == "o" || w == "at")
+}
+
+/// A call's transcript: read-outs and addresses, some split between two segments, between
+/// the agent's and the customer's turns. Every line is wrapped in 《》, so that HTML pages can
+/// be searched for what they quote of it.
+fn call_transcript(rng: &mut Rng, lines: usize) -> callqa::asr::Transcript {
+    let mut texts: Vec<(callqa::call::Speaker, String)> = Vec::new();
+    while texts.len() < lines {
+        let speaker = if rng.below(3) == 0 { Customer } else { Agent };
+        let said = if rng.below(5) == 0 {
+            let (b, a) = [("邮箱是：", "，谢谢"), ("my email is ", ", thanks")][rng.below(2)];
+            format!("{b}{}{a}", address(rng))
+        } else {
+            let k = rng.below(4);
+            let pieces = read_out_pieces(rng);
+            if rng.below(4) == 0 {
+                let cut = 1 + rng.below(pieces.len() - 1);
+                texts.push((
+                    speaker,
+                    format!("《{}{}", BEFORE[k], pieces[..cut].concat()),
+                ));
+                texts.push((speaker, format!("{}{}》", pieces[cut..].concat(), AFTER[k])));
+                continue;
+            }
+            format!("{}{}{}", BEFORE[k], pieces.concat(), AFTER[k])
+        };
+        texts.push((speaker, format!("《{said}》")));
+    }
+    let lines: Vec<_> = (texts.iter().enumerate())
+        .map(|(i, (who, text))| (*who, 2.0 * i as f64, 2.0 * i as f64 + 1.8, text.as_str()))
+        .collect();
+    transcript("auto", &lines)
+}
+
+/// Every string a dataset table holds in `columns` (SQL over the dataset).
+fn column_values(out: &std::path::Path, table: &str, columns: &[&str]) -> Vec<String> {
+    let df =
+        callqa::store::query(out, &format!("SELECT {} FROM {table}", columns.join(", "))).unwrap();
+    let mut values = Vec::new();
+    for c in columns {
+        let col = df.column(c).unwrap().str().unwrap().clone();
+        values.extend(col.into_iter().flatten().map(str::to_string));
+    }
+    values
+}
+
+/// The text of each HTML text node that quotes a transcript line (holds 《 or 》).
+fn quoted_in_html(html: &str) -> Vec<String> {
+    let mut nodes = Vec::new();
+    for piece in html.split('<') {
+        let text = piece.split_once('>').map_or(piece, |(_, t)| t);
+        if text.contains('《') || text.contains('》') {
+            nodes.push(text.to_string());
+        }
+    }
+    nodes
+}
+
+/// The batch's judging (`Pipeline::judge`, as `batch` runs it after Whisper) over calls that
+/// read out 5,200 numbers and addresses, stored as `batch` stores them; then `review` with a
+/// note quoting a number, `rescore`, `query --csv`, `report` and `sample`: no digit of a
+/// read-out and no address is left in any column or page.
+#[test]
+fn no_personal_data_survives_in_any_output() {
+    const CALLS: usize = 40;
+    const LINES: usize = 130;
+    let d = common::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for i in 0..CALLS {
+        let f = 0.03 + 0.001 * i as f32;
+        common::write_mulaw_wav(
+            &input.join(format!("c{i:02}.wav")),
+            8000,
+            2,
+            8000 * 4,
+            |k, c| 0.2 * (k as f32 * f * (c + 1) as f32).sin(),
+        );
+    }
+    let rules = common::bank_rules_file(d.path());
+    let broad = "\n[[rules]]\nid = \"broad\"\nkind = \"forbidden\"\nseverity = \"minor\"\n\
+                 match = \"regex\"\npatterns = [\"(number|card|email|号码|邮箱).{0,60}\"]\n";
+    let text = std::fs::read_to_string(&rules).unwrap() + broad;
+    std::fs::write(&rules, text).unwrap();
+    let settings = callqa::config::Settings::load(None, Some(&rules)).unwrap();
+    let pipeline =
+        callqa::pipeline::Pipeline::build(settings, None, &common::encoder_path(), false).unwrap();
+    let (config_hash, asr_config_hash) = pipeline.settings().hashes();
+    let run = callqa::store::RunInfo {
+        run_id: "privacy".into(),
+        model_id: "generated".into(),
+        config_hash,
+        asr_config_hash,
+        rules_version: pipeline.rules().version.clone(),
+        raw_text: false,
+    };
+    let mut rng = Rng(41);
+    let mut rows = Vec::new();
+    for call in callqa::batch::list_calls(&input, None).unwrap().calls {
+        let mut result = pipeline.run(&call).unwrap();
+        let mut tr = call_transcript(&mut rng, LINES);
+        result.findings = pipeline.judge(&mut tr, 2.0 * LINES as f64, &call.meta);
+        result.score = (pipeline.config().score).score(&result.acoustics, Some(&result.findings));
+        result.transcript = Some(tr);
+        let hash = callqa::batch::content_hash(&call.path).unwrap();
+        let at = "2026-12-01T08:00:00.000Z";
+        rows.push(callqa::store::rows::call_rows(
+            &call,
+            &hash,
+            "2026-12-01",
+            Ok(&result),
+            &run,
+            at,
+        ));
+    }
+    let out = d.path().join("ds");
+    callqa::store::write_chunk(&out, "2026-12-01", "part-privacy-s0of1-00000", &rows).unwrap();
+    let o = out.to_str().unwrap();
+    let note = "客户说号码是幺三八 洞洞幺三 八洞洞洞，邮箱 li.lei@example.com";
+    let (code, _, err) = common::callqa(&[
+        "review",
+        "--out",
+        o,
+        "--call",
+        "c00",
+        "--rule",
+        "broad",
+        "--verdict",
+        "reject",
+        "--reviewer",
+        "qa1",
+        "--note",
+        note,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) =
+        common::callqa(&["rescore", "--out", o, "--rules", rules.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+
+    let mut texts = column_values(&out, "segments", &["text", "raw_text", "second_choices"]);
+    texts.extend(column_values(&out, "reviews", &["note"]));
+    let quoting = "FROM findings WHERE kind <> 'required'";
+    let df =
+        callqa::store::query(&out, &format!("SELECT matched_text, evidence {quoting}")).unwrap();
+    for c in ["matched_text", "evidence"] {
+        let col = df.column(c).unwrap().str().unwrap().clone();
+        texts.extend(col.into_iter().flatten().map(str::to_string));
+    }
+    let findings = df.height();
+    assert!(
+        texts.len() >= CALLS * LINES && findings >= CALLS * 10,
+        "{findings}"
+    );
+    let (code, csv, err) = common::callqa(&[
+        "query",
+        "--out",
+        o,
+        "--csv",
+        "SELECT s.text, s.raw_text, f.matched_text, f.evidence FROM segments s \
+         JOIN findings f ON s.call_id = f.call_id WHERE f.kind <> 'required' LIMIT 2000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    texts.extend(csv.lines().skip(1).map(str::to_string));
+    for cmd in [
+        vec!["report", "--out", o],
+        vec!["sample", "--out", o, "--per-agent", "40"],
+    ] {
+        let (code, _, err) = common::callqa(&cmd);
+        assert_eq!(code, 0, "{err}");
+    }
+    for page in ["report.html", "review-queue.html", "review-queue.csv"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let quoted = quoted_in_html(&html);
+        // the report and the CSV show agents and calls; the queue page quotes what was flagged
+        assert!(
+            page != "review-queue.html" || !quoted.is_empty(),
+            "{page} quotes nothing"
+        );
+        texts.extend(quoted);
+    }
+    let survivors: Vec<&String> = texts.iter().filter(|t| leaks(t)).collect();
+    assert!(
+        survivors.is_empty(),
+        "{} survivors, e.g. {:?}",
+        survivors.len(),
+        &survivors[..survivors.len().min(5)]
+    );
+}
