@@ -242,3 +242,91 @@ fn a_hostile_manifest_is_scored_or_reported_row_by_row() {
     assert!(err.contains("listed 2 times"), "{err}");
     assert_eq!(rows.len(), 8, "{rows:?}");
 }
+
+/// Recorders restart their numbering every day (issue #37 S3): two nights, the same file names,
+/// different audio. Both recordings are kept, each with its own verdicts; the same recording
+/// listed again resumes under the id it has; a rerun of either night does nothing.
+#[test]
+fn a_later_night_with_the_same_names_keeps_both_recordings() {
+    let d = common::tempdir().unwrap();
+    let (day1, day2) = (d.path().join("day1"), d.path().join("day2"));
+    for dir in [&day1, &day2] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let tone = |f: f32| move |i: usize, c: usize| 0.3 * (i as f32 * f * (c + 1) as f32).sin();
+    // speech, so that the rules find something to give a verdict on
+    std::fs::copy(fixture("speech/en_agent.wav"), day1.join("0001.wav")).unwrap();
+    std::fs::copy(fixture("speech/en_card.wav"), day2.join("0001.wav")).unwrap();
+    write_mulaw_wav(&day1.join("0002.wav"), 8000, 2, 8000 * 3, tone(0.06));
+    // the same recording exported again the next night
+    std::fs::copy(day1.join("0002.wav"), day2.join("0002.wav")).unwrap();
+    let out = d.path().join("ds");
+    let (rules, model) = (common::bank_rules_file(d.path()), common::model_path());
+    let batch = |dir: &Path| {
+        common::callqa(&[
+            "batch",
+            dir.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+            "--quiet",
+        ])
+    };
+    let (code, _, err) = batch(&day1);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = common::callqa(&[
+        "review",
+        "--out",
+        out.to_str().unwrap(),
+        "--call",
+        "0001",
+        "--verdict",
+        "appeal-upheld",
+        "--reviewer",
+        "qa1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, stdout, err) = batch(&day2);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("stored as 0001~2"), "{err}");
+    assert!(
+        stdout.contains("1 scored") && stdout.contains("1 already done"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("superseded"), "{stdout}");
+    let paths = |sql: &str| -> Vec<String> {
+        let df = callqa::store::query(&out, sql).unwrap();
+        (0..df.width())
+            .flat_map(|k| {
+                let col = df.select_at_idx(k).unwrap().str().unwrap().clone();
+                col.into_iter()
+                    .map(|v| v.unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let sql = "SELECT call_id || ' ' || path AS c FROM calls ORDER BY call_id";
+    let want = |dir: &str| format!("{}/{dir}", d.path().display());
+    assert_eq!(
+        paths(sql),
+        vec![
+            format!("0001 {}/0001.wav", want("day1")),
+            format!("0001~2 {}/0001.wav", want("day2")),
+            format!("0002 {}/0002.wav", want("day1")),
+        ]
+    );
+    // the verdict stays with the recording it was given on
+    assert_eq!(paths("SELECT call_id FROM reviews"), vec!["0001"]);
+    for dir in [&day2, &day1] {
+        let (code, stdout, err) = batch(dir);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            stdout.contains("0 scored") && stdout.contains("2 already done"),
+            "{stdout}"
+        );
+    }
+    assert_eq!(paths(sql).len(), 3);
+}

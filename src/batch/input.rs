@@ -276,9 +276,11 @@ pub fn shard(calls: Vec<CallInput>, index: usize, count: usize) -> Vec<CallInput
         .collect()
 }
 
-/// Which of `count` shards a call id belongs to.
+/// Which of `count` shards a call id belongs to: the shard of the id it was listed under, so
+/// that `0001~2` (another recording listed as `0001`) is written and repaired by the shard that
+/// lists `0001`.
 pub fn shard_index(call_id: &str, count: usize) -> usize {
-    let h = blake3::hash(call_id.as_bytes());
+    let h = blake3::hash(super::identity::listed_id(call_id).as_bytes());
     (u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes")) % count.max(1) as u64)
         as usize
 }

@@ -3,6 +3,7 @@
 //! `callqa check`. `rescore` re-applies rules and scorecard to what a batch stored, without
 //! the audio; `aggregate` rebuilds the agents table once every shard has finished.
 
+mod identity;
 mod input;
 mod layout;
 mod manifest;

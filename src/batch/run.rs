@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::{BatchError, content_hash, shard_index};
+use super::{BatchError, content_hash, identity, shard_index};
 use crate::aggregate::AgentRow;
 use crate::call::{CallInput, CallMeta, CallStatus, printable};
 use crate::pipeline::Pipeline;
@@ -76,6 +76,10 @@ pub struct BatchSummary {
     pub repaired: Repair,
     /// Unreadable part files moved to quarantine/, one message each.
     pub quarantined: Vec<String>,
+    /// Calls stored under an id of their own: their listed id holds another recording.
+    pub renamed: Vec<String>,
+    /// Files that cannot be read now whose stored result was kept.
+    pub kept: Vec<String>,
     pub agents: Vec<AgentRow>,
 }
 
@@ -112,43 +116,7 @@ pub fn run(
 
     let calls = super::shard(calls, index, count);
     summary.in_shard = calls.len();
-    let hashed: Vec<(CallInput, String, String)> = calls
-        .into_par_iter()
-        .map(|c| {
-            let hash = if c.problem.is_some() {
-                String::new()
-            } else {
-                content_hash(&c.path).unwrap_or_default()
-            };
-            let key = store::resume_key(
-                &input_key(&hash, &c),
-                &run.config_hash,
-                &run.model_id,
-                &run.rules_version,
-            );
-            (c, hash, key)
-        })
-        .collect();
-    let mut todo: Vec<(CallInput, String)> = hashed
-        .into_iter()
-        .filter(|(c, hash, key)| {
-            // an unreadable file (no hash) is always retried: it may be readable now
-            opts.force || hash.is_empty() || done.get(&c.call_id).is_none_or(|d| &d.key != key)
-        })
-        .map(|(c, hash, _)| (c, hash))
-        .collect();
-    summary.skipped = summary.in_shard - todo.len();
-    // longest first (by file size), handed out in that order: a batch must not end on one long
-    // call while the other workers idle
-    todo.sort_by_key(|(c, hash)| {
-        // no hash: unreadable, and a FIFO's metadata is all it may be asked
-        let size = if hash.is_empty() {
-            0
-        } else {
-            std::fs::metadata(&c.path).map_or(0, |m| m.len())
-        };
-        std::cmp::Reverse(size)
-    });
+    let todo = plan(calls, &done, &run, opts, &mut summary);
 
     let jobs = opts.jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -207,6 +175,65 @@ pub fn run(
     summary.agents = store::agents::write_agents(&opts.out, &pipeline.config().aggregate)?;
     summary.wall_s = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The shard's calls still to do, longest first, each with its content hash: a call under an
+/// id that holds another recording gets its own id ([`identity`]); the rest are counted as
+/// done (`summary.skipped`), with a note where a stored result is kept for an unreadable file.
+fn plan(
+    calls: Vec<CallInput>,
+    done: &HashMap<String, store::Done>,
+    run: &RunInfo,
+    opts: &BatchOptions,
+    summary: &mut BatchSummary,
+) -> Vec<(CallInput, String)> {
+    let mut hashed: Vec<(CallInput, String)> = calls
+        .into_par_iter()
+        .map(|c| {
+            let hash = if c.problem.is_some() {
+                String::new()
+            } else {
+                content_hash(&c.path).unwrap_or_default()
+            };
+            (c, hash)
+        })
+        .collect();
+    summary.renamed = identity::assign(&mut hashed, done);
+    let mut todo: Vec<(CallInput, String)> = Vec::new();
+    for (c, hash) in hashed {
+        let stored = done.get(&c.call_id);
+        let path = crate::call::os_text(c.path.as_os_str());
+        if identity::keeps_stored_result(&hash, &path, stored) {
+            summary.kept.push(format!(
+                "{path}: cannot be read now; the result stored for call {} is kept",
+                c.call_id
+            ));
+            continue;
+        }
+        let key = store::resume_key(
+            &input_key(&hash, &c),
+            &run.config_hash,
+            &run.model_id,
+            &run.rules_version,
+        );
+        // an unreadable file (no hash) is always retried: it may be readable now
+        if opts.force || hash.is_empty() || stored.is_none_or(|d| d.key != key) {
+            todo.push((c, hash));
+        }
+    }
+    summary.skipped = summary.in_shard - todo.len();
+    // longest first (by file size), handed out in that order: a batch must not end on one long
+    // call while the other workers idle
+    todo.sort_by_key(|(c, hash)| {
+        // no hash: unreadable, and a FIFO's metadata is all it may be asked
+        let size = if hash.is_empty() {
+            0
+        } else {
+            std::fs::metadata(&c.path).map_or(0, |m| m.len())
+        };
+        std::cmp::Reverse(size)
+    });
+    todo
 }
 
 /// One call through the pipeline; a panic inside a stage becomes an error row, not a dead batch.

@@ -103,7 +103,7 @@ pub fn run(args: Args) -> Outcome {
 }
 
 fn print_summary(s: &BatchSummary, out: &Path, shard: (usize, usize)) {
-    for q in &s.quarantined {
+    for q in s.quarantined.iter().chain(&s.renamed).chain(&s.kept) {
         eprintln!("callqa: warning: {}", crate::call::printable(q));
     }
     let shard_note = if shard.1 > 1 {

@@ -208,6 +208,9 @@ pub struct Done {
     pub status: CallStatus,
     pub processed_at: String,
     pub part: Part,
+    /// Which recording the row is of: its content hash (empty: it could not be read) and path.
+    pub content_hash: String,
+    pub path: String,
 }
 
 /// The resume key: the same input under the same configuration, rules and model.
@@ -238,6 +241,8 @@ fn all_call_rows(out: &Path) -> Result<HashMap<String, Vec<Done>>, StoreError> {
                 status: row.status,
                 processed_at: row.processed_at,
                 part: part.clone(),
+                content_hash: row.content_hash,
+                path: row.path,
             });
         }
     }
