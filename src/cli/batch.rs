@@ -67,9 +67,8 @@ pub fn run(args: Args) -> Outcome {
     let pattern = args
         .pattern
         .as_deref()
-        .map(regex::Regex::new)
-        .transpose()
-        .map_err(|e| format!("--pattern: {e}"))?;
+        .map(batch::file_name_pattern)
+        .transpose()?;
     let shard = batch::parse_shard(args.shard.as_deref(), args.shards)?;
     let listing = batch::list_calls(&args.input, pattern.as_ref())?;
     for w in &listing.warnings {
