@@ -66,10 +66,17 @@ pub fn append_reviews(out: &Path, reviews: &[Review], stamp: &str) -> Result<Pat
     let path = out
         .join("reviews")
         .join(format!("part-{stamp}-{}.parquet", std::process::id()));
+    let mut df = reviews_frame(reviews).map_err(|e| pq_err(&path, e))?;
+    write_parquet(&path, &mut df)?;
+    Ok(path)
+}
+
+/// The `reviews` columns of `reviews` (none: the table's schema).
+pub fn reviews_frame(reviews: &[Review]) -> PolarsResult<DataFrame> {
     let col = |name: &str, f: &dyn Fn(&Review) -> String| {
         Cell::column(name, reviews.iter().map(f).collect::<Vec<String>>())
     };
-    let mut df = DataFrame::new(vec![
+    DataFrame::new(vec![
         col("call_id", &|r| r.call_id.clone()),
         Cell::column(
             "rule_id",
@@ -87,9 +94,6 @@ pub fn append_reviews(out: &Path, reviews: &[Review], stamp: &str) -> Result<Pat
         col("note", &|r| r.note.clone()),
         col("reviewed_at", &|r| r.reviewed_at.clone()),
     ])
-    .map_err(|e| pq_err(&path, e))?;
-    write_parquet(&path, &mut df)?;
-    Ok(path)
 }
 
 /// A lazy scan of the `reviews` table, None when no verdict was recorded.
