@@ -261,20 +261,13 @@ pub const PATTERN_GROUPS: [&str; 4] = ["agent_id", "call_id", "team", "started_a
 
 /// `--pattern` compiled. A named group other than [`PATTERN_GROUPS`] is refused, naming it and
 /// the allowed ones: a typo such as `(?P<agent>…)` would otherwise silently take nothing from
-/// any file name. A regex error is one line (the regex crate's own text spans several, the
-/// last starting `error:`).
+/// any file name. A regex error is one line ([`crate::call::regex_error_text`]).
 pub fn file_name_pattern(p: &str) -> Result<Regex, BatchError> {
     let re = Regex::new(p).map_err(|e| {
-        let detail = match &e {
-            regex::Error::Syntax(s) => s
-                .lines()
-                .rev()
-                .find_map(|l| l.strip_prefix("error: "))
-                .unwrap_or(s)
-                .to_string(),
-            other => other.to_string(),
-        };
-        BatchError::Input(format!("--pattern `{p}`: not a valid regex: {detail}"))
+        BatchError::Input(format!(
+            "--pattern `{p}`: not a valid regex: {}",
+            crate::call::regex_error_text(&e)
+        ))
     })?;
     let unknown: Vec<&str> = re
         .capture_names()

@@ -277,6 +277,31 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     })
 }
 
+/// A regex error as one clause: the regex crate's own text spans lines (the pattern, a caret
+/// under the fault, then `error: …`), which a log line or an `error:` prefix would show as
+/// `error: … error:`; this is the last line's cause and the fault's column.
+pub fn regex_error_text(e: &regex::Error) -> String {
+    let regex::Error::Syntax(s) = e else {
+        return e.to_string();
+    };
+    let cause = s
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or(s);
+    // a one-line pattern: "regex parse error:", the pattern and a caret line, both indented
+    // 4 spaces, then the cause (a longer pattern is shown with line numbers: no column then)
+    let lines: Vec<&str> = s.lines().collect();
+    let column = (lines.len() == 4 && lines[2].trim_start().starts_with('^'))
+        .then(|| lines[2].find('^'))
+        .flatten()
+        .and_then(|at| at.checked_sub(4));
+    match column {
+        Some(c) => format!("{cause} (at character {})", c + 1),
+        None => cause.to_string(),
+    }
+}
+
 /// A file name or path as stored text: UTF-8 as it is, any other byte as `\xNN`, so that two
 /// names that differ only in undecodable bytes stay two names (a lossy `�` would merge them).
 pub fn os_text(s: &std::ffi::OsStr) -> String {

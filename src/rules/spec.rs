@@ -274,7 +274,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
                 }
                 Err(e) => errors.push(format!(
                     "rule {id}: invalid regex {p:?}: {}",
-                    e.to_string().replace('\n', " ")
+                    crate::call::regex_error_text(&e)
                 )),
             }
         }
