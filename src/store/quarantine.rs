@@ -118,7 +118,13 @@ fn quarantine_reviews(out: &Path) -> Result<Vec<String>, StoreError> {
     let aside = out.join(DIR).join("reviews");
     let mut said = Vec::new();
     for path in reviews::review_parts(out)? {
-        if let Some(why) = problem(&path, "reviews") {
+        // a part is small: its rows are read too, so a verdict no command knows moves aside
+        // here instead of stopping every later batch and rescore
+        let unusable = || match reviews::read_review_part(&path) {
+            Err(StoreError::Parquet { detail, .. } | StoreError::Io { detail, .. }) => Some(detail),
+            Ok(_) => None,
+        };
+        if let Some(why) = problem(&path, "reviews").or_else(unusable) {
             let to = aside.join(path.file_name().unwrap_or_default());
             move_file(&path, &to)?;
             said.push(format!(
