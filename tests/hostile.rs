@@ -400,14 +400,18 @@ fn review_queue_links_reach_recordings_with_any_name() {
     assert_eq!(code, 0, "{err}");
     let page = std::fs::read_to_string(out.join("review-queue.html")).unwrap();
     let href = regex::Regex::new(r#"href="([^"]*)""#).unwrap();
-    let mut linked: Vec<std::path::PathBuf> = href
+    let urls: Vec<String> = href
         .captures_iter(&page)
         .map(|c| {
-            let url = c[1]
-                .replace("&quot;", "\"")
+            c[1].replace("&quot;", "\"")
                 .replace("&lt;", "<")
                 .replace("&gt;", ">")
-                .replace("&amp;", "&");
+                .replace("&amp;", "&")
+        })
+        .collect();
+    let mut linked: Vec<std::path::PathBuf> = urls
+        .iter()
+        .map(|url| {
             let path = url
                 .strip_prefix("file://")
                 .unwrap_or_else(|| panic!("{url}"));
@@ -423,6 +427,21 @@ fn review_queue_links_reach_recordings_with_any_name() {
         .collect();
     want.sort();
     assert_eq!(linked, want, "{page}");
+    // and a real browser (headless Chromium, which `make test` installs) opens each link as
+    // the recording: a media page playing it, not "file not found"
+    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    for url in &urls {
+        let o = Command::new(&browser)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(url)
+            .output()
+            .unwrap_or_else(|e| panic!("{browser}: {e} (`make test` installs chromium)"));
+        let dom = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            dom.contains("<video") && dom.contains("type=\"audio/wav\""),
+            "{url} does not open the recording: {dom}"
+        );
+    }
     assert!(
         page.contains("g&amp;h&quot;.wav") && !page.contains("g&h"),
         "{page}"
@@ -555,7 +574,8 @@ fn two_chunks(d: &Path) -> std::path::PathBuf {
     out
 }
 
-/// A `reviews` part that cannot be read (cut short, or a column of the wrong type) is moved to
+/// A `reviews` part that cannot be read (cut short, a column of the wrong type, a verdict no
+/// command knows) is moved to
 /// quarantine/reviews/ and every command says, for as long as it lies there, that its verdicts
 /// are not applied: `review` still records beside it, `rescore` still runs, `report` and
 /// `query` still read — none of them silently.
@@ -573,6 +593,11 @@ fn unreadable_verdicts_are_quarantined_and_said_by_every_command() {
     )
     .unwrap();
     callqa::store::write_parquet(&reviews.join("part-typed.parquet"), &mut wrong).unwrap();
+    let mut unknown = df!(
+        "call_id" => ["C1"], "verdict" => ["maybe"], "reviewer" => ["wang"]
+    )
+    .unwrap();
+    callqa::store::write_parquet(&reviews.join("part-verdict.parquet"), &mut unknown).unwrap();
     let out_s = out.to_str().unwrap();
     for (i, args) in [
         vec!["report", "--out", out_s],
@@ -602,7 +627,7 @@ fn unreadable_verdicts_are_quarantined_and_said_by_every_command() {
             assert_eq!(code, 0, "{args:?}: {err}");
         }
         assert!(
-            err.contains("2 verdict file(s) quarantined") && err.contains("NOT applied"),
+            err.contains("3 verdict file(s) quarantined") && err.contains("NOT applied"),
             "{args:?}: {err}"
         );
         if i == 0 {
@@ -612,6 +637,10 @@ fn unreadable_verdicts_are_quarantined_and_said_by_every_command() {
             );
             assert!(
                 err.contains("part-typed.parquet: schema mismatch: column start_s is str"),
+                "{err}"
+            );
+            assert!(
+                err.contains("part-verdict.parquet: row 0: verdict"),
                 "{err}"
             );
         }
