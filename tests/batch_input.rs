@@ -474,6 +474,32 @@ fn started_at_in_iso_or_as_excel_writes_it() {
     }
 }
 
+/// A year no recorded call has (0001 and 9999 are what databases and spreadsheets write for
+/// "no date", 2206 a typo) is refused naming the cell and the accepted range; the ends of the
+/// range are accepted, in every form a date may take.
+#[test]
+fn started_at_outside_1990_to_2100_is_refused() {
+    for bad in [
+        "0001-01-01",
+        "9999-12-31",
+        "9999-12-31T23:59:59",
+        "1989-12-31",
+        "2101-01-01",
+        "2206/11/27 8:00",
+        "00010101",
+        "0001-01-01T00:00:00+00:00",
+    ] {
+        let e = batch::parse_started_at(bad).unwrap_err();
+        assert!(
+            e.contains(&format!("started_at {bad:?}")) && e.contains("1990 to 2100"),
+            "{bad}: {e}"
+        );
+    }
+    for good in ["1990-01-01", "2100-12-31T23:59:59", "2026/11/1 8:05"] {
+        assert!(batch::parse_started_at(good).is_ok(), "{good}");
+    }
+}
+
 /// A manifest made on Windows: `录音\0001.wav` is found as `录音/0001.wav`; a drive path is the
 /// row's error, saying why, not a bare "no such file".
 #[test]

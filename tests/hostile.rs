@@ -243,6 +243,478 @@ fn a_hostile_manifest_is_scored_or_reported_row_by_row() {
     assert_eq!(rows.len(), 8, "{rows:?}");
 }
 
+/// `callqa ARGS…` with `--no-asr` batches in mind: (exit code, stdout, stderr).
+fn cli(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
+    s.as_ref()
+}
+
+/// Characters that show nothing or turn text round: bidi overrides and isolates, zero-width
+/// ones, a BOM, a line separator, a no-break space, a Hangul filler.
+const INVISIBLE: [char; 8] = [
+    '\u{202e}', '\u{2066}', '\u{200b}', '\u{200d}', '\u{feff}', '\u{2028}', '\u{a0}', '\u{3164}',
+];
+
+/// File names, call ids and agent ids holding invisible characters reach no log line raw
+/// (progress lines, warnings, errors, `probe`, the `query` table): each is shown as `\u{…}`,
+/// so a name cannot pass for another or turn the rest of the line round. Chinese stays as is.
+#[test]
+fn invisible_characters_in_names_never_reach_a_log_line_raw() {
+    let d = common::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for (i, c) in INVISIBLE.iter().enumerate() {
+        let name = format!("录音{c}{i}.wav");
+        let from = if i % 2 == 0 {
+            fixture("mulaw_8k_stereo.wav")
+        } else {
+            fixture("bad/random.wav")
+        };
+        std::fs::copy(from, input.join(name)).unwrap();
+    }
+    let m = d.path().join("m.csv");
+    let good = fixture("mulaw_8k_mono.wav");
+    std::fs::write(
+        &m,
+        format!(
+            "path,call_id,agent_id\n{g},C\u{202e}1,A\u{200b}1\n{g},C\u{202e}1,A\u{2066}2\n\
+             nowhere\u{feff}.wav,C\u{2028}3,A3\n",
+            g = good.display()
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("ds");
+    let mut stderr = String::new();
+    for input in [input.as_os_str(), m.as_os_str()] {
+        let (code, _, err) = cli(&[os("batch"), os("--no-asr"), input, os("--out"), os(&out)]);
+        assert_eq!(code, 0, "{err}");
+        stderr += &err;
+    }
+    assert!(
+        stderr.contains("[8/8]") && stderr.contains("callqa: warning:"),
+        "{stderr}"
+    );
+    let bad = input.join("录音\u{2066}1.wav");
+    let (code, probe_out, err) = cli(&[os("probe"), os(&bad)]);
+    assert_eq!(code, 1, "{err}");
+    stderr += &err;
+    let (code, table, err) = cli(&[
+        os("query"),
+        os("--out"),
+        os(&out),
+        os("SELECT call_id, agent_id, path, error FROM calls"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let shown = format!("{stderr}{probe_out}{table}");
+    for c in INVISIBLE {
+        assert!(!shown.contains(c), "U+{:04X} shown raw:\n{shown}", c as u32);
+    }
+    for escaped in [
+        "\\u{202e}",
+        "\\u{200b}",
+        "\\u{2066}",
+        "\\u{2028}",
+        "\\u{feff}",
+    ] {
+        assert!(stderr.contains(escaped), "{escaped} missing:\n{stderr}");
+    }
+    assert!(
+        table.contains("C\\u{202e}1") && stderr.contains("录音"),
+        "{table}"
+    );
+    assert_eq!(
+        callqa::call::printable("工号 3\u{3000}号 a-b_c.wav"),
+        "工号 3\u{3000}号 a-b_c.wav"
+    );
+}
+
+/// `%xx` → byte, as a browser reads a URL's path.
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        if let (b'%', Some(v)) = (b[i], hex) {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The review queue's link to each recording opens that recording: read as a browser reads a
+/// URL (a `#` starts the fragment, a `?` the query, `%xx` is a byte), each href's path is the
+/// file's, whatever its name holds (`#`, `%`, `?`, a space, `&`, Chinese); the link text is
+/// the path HTML-escaped.
+#[test]
+fn review_queue_links_reach_recordings_with_any_name() {
+    let d = common::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let names = [
+        "a#1.wav",
+        "b%41.wav",
+        "c?d=1.wav",
+        "e f.wav",
+        "中文 录音.wav",
+        "g&h\".wav",
+    ];
+    for n in names {
+        std::fs::copy(fixture("mulaw_8k_stereo.wav"), input.join(n)).unwrap();
+    }
+    let out = d.path().join("ds");
+    let (code, _, err) = cli(&[
+        os("batch"),
+        os("--no-asr"),
+        os("--quiet"),
+        os(&input),
+        os("--out"),
+        os(&out),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(&[
+        os("sample"),
+        os("--out"),
+        os(&out),
+        os("--per-agent"),
+        os("20"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(out.join("review-queue.html")).unwrap();
+    let href = regex::Regex::new(r#"href="([^"]*)""#).unwrap();
+    let urls: Vec<String> = href
+        .captures_iter(&page)
+        .map(|c| {
+            c[1].replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
+        .collect();
+    let mut linked: Vec<std::path::PathBuf> = urls
+        .iter()
+        .map(|url| {
+            let path = url
+                .strip_prefix("file://")
+                .unwrap_or_else(|| panic!("{url}"));
+            let path = path.split(['#', '?']).next().unwrap();
+            let bytes = percent_decode(path);
+            std::path::PathBuf::from(String::from_utf8(bytes).unwrap())
+        })
+        .collect();
+    linked.sort();
+    let mut want: Vec<std::path::PathBuf> = names
+        .iter()
+        .map(|n| std::fs::canonicalize(input.join(n)).unwrap())
+        .collect();
+    want.sort();
+    assert_eq!(linked, want, "{page}");
+    // and a real browser (headless Chromium, which `make test` installs) opens each link as
+    // the recording: a media page playing it, not "file not found"
+    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    for url in &urls {
+        let o = Command::new(&browser)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(url)
+            .output()
+            .unwrap_or_else(|e| panic!("{browser}: {e} (`make test` installs chromium)"));
+        let dom = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            dom.contains("<video") && dom.contains("type=\"audio/wav\""),
+            "{url} does not open the recording: {dom}"
+        );
+    }
+    assert!(
+        page.contains("g&amp;h&quot;.wav") && !page.contains("g&h"),
+        "{page}"
+    );
+}
+
+/// `--pattern` is checked before anything runs: a group name other than agent_id, call_id,
+/// team, started_at (a typo) is refused naming it and the allowed ones, and a bad regex is one
+/// `error:` line. A group that matched an empty string is that file's error row, naming the
+/// group; the other files run.
+#[test]
+fn a_pattern_with_unknown_groups_or_empty_captures_is_refused() {
+    let d = common::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for n in ["A1_.wav", "_c2.wav", "A3_c3.wav"] {
+        std::fs::copy(fixture("mulaw_8k_stereo.wav"), input.join(n)).unwrap();
+    }
+    let out = d.path().join("ds");
+    let batch = |pattern: &str| {
+        cli(&[
+            os("batch"),
+            os("--no-asr"),
+            os("--quiet"),
+            os(&input),
+            os("--out"),
+            os(&out),
+            os("--pattern"),
+            os(pattern),
+        ])
+    };
+    let (code, _, err) = batch(r"^(?P<agent>A\d)_(?P<call_id>c\d)");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("unknown group name(s) agent;")
+            && err.contains("agent_id, call_id, team, started_at"),
+        "{err}"
+    );
+    assert!(!out.join("calls").exists(), "refused before running");
+    let (code, _, err) = batch(r"^(?P<agent_id>A\d");
+    assert_eq!(code, 1, "{err}");
+    for line in err.lines() {
+        assert_eq!(line.matches("error:").count(), 1, "{err}");
+    }
+    assert!(err.contains("not a valid regex"), "{err}");
+    let (code, _, err) = batch(r"^(?P<agent_id>[A-Z0-9]*)_(?P<call_id>[a-z0-9]*)\.wav$");
+    assert_eq!(code, 0, "{err}");
+    let rows = rows(&out);
+    assert_eq!(rows.get("c3").map(|r| r.0.as_str()), Some("ok"), "{rows:?}");
+    for (id, group) in [("A1_", "call_id"), ("c2", "agent_id")] {
+        let (s, e) = rows.get(id).unwrap_or_else(|| panic!("{id}: {rows:?}"));
+        assert_eq!(s, "error", "{id}");
+        assert!(
+            e.contains(&format!(
+                "--pattern group(s) {group} matched an empty string"
+            )),
+            "{id}: {e}"
+        );
+    }
+    assert_eq!(rows.len(), 3, "{rows:?}");
+}
+
+/// A manifest's `started_at` in year 0001 or 9999 (what databases write for "no date") is
+/// that row's error naming the cell, not a call filed under a date no report finds.
+#[test]
+fn implausible_call_years_are_row_errors() {
+    let d = common::tempdir().unwrap();
+    let good = fixture("mulaw_8k_stereo.wav");
+    let m = d.path().join("m.csv");
+    std::fs::write(
+        &m,
+        format!(
+            "path,call_id,started_at\n{g},Y1,0001-01-01\n{g},Y2,9999-12-31T23:59:59\n{g},Y3,2026-11-26\n",
+            g = good.display()
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("ds");
+    let (code, _, err) = cli(&[
+        os("batch"),
+        os("--no-asr"),
+        os("--quiet"),
+        os(&m),
+        os("--out"),
+        os(&out),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = rows(&out);
+    assert_eq!(rows["Y3"].0, "ok");
+    for (id, cell) in [
+        ("Y1", "row 2: started_at \"0001-01-01\""),
+        ("Y2", "row 3: started_at \"9999-12-31T23:59:59\""),
+    ] {
+        let (s, e) = &rows[id];
+        assert_eq!(s, "error", "{id}");
+        assert!(e.contains(cell) && e.contains("1990 to 2100"), "{id}: {e}");
+    }
+    let dates = callqa::store::query(&out, "SELECT DISTINCT call_date FROM calls").unwrap();
+    assert!(
+        !format!("{dates}").contains("0001") && !format!("{dates}").contains("9999"),
+        "{dates}"
+    );
+}
+
+/// A dataset of two calls in two chunks (one per agent), for the quarantine tests.
+fn two_chunks(d: &Path) -> std::path::PathBuf {
+    let m = d.join("m.csv");
+    let g = fixture("mulaw_8k_stereo.wav");
+    std::fs::write(
+        &m,
+        format!(
+            "path,call_id,agent_id,started_at\n{g},C1,A1,2026-11-20\n{g2},C2,A2,2026-11-20\n",
+            g = g.display(),
+            g2 = fixture("flac_11k_mono.flac").display()
+        ),
+    )
+    .unwrap();
+    let out = d.join("ds");
+    let (code, _, err) = cli(&[
+        os("batch"),
+        os("--no-asr"),
+        os("--quiet"),
+        os("--chunk-calls"),
+        os("1"),
+        os(&m),
+        os("--out"),
+        os(&out),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+/// A `reviews` part that cannot be read (cut short, a column of the wrong type, a verdict no
+/// command knows) is moved to
+/// quarantine/reviews/ and every command says, for as long as it lies there, that its verdicts
+/// are not applied: `review` still records beside it, `rescore` still runs, `report` and
+/// `query` still read — none of them silently.
+#[test]
+fn unreadable_verdicts_are_quarantined_and_said_by_every_command() {
+    use polars::prelude::*;
+    let d = common::tempdir().unwrap();
+    let out = two_chunks(d.path());
+    let reviews = out.join("reviews");
+    std::fs::create_dir_all(&reviews).unwrap();
+    std::fs::write(reviews.join("part-cut.parquet"), b"PAR1 cut short").unwrap();
+    let mut wrong = df!(
+        "call_id" => ["C1"], "rule_id" => ["x"], "start_s" => ["1.0"], "verdict" => ["reject"],
+        "reviewer" => ["wang"], "note" => [""], "reviewed_at" => ["2026-11-21T00:00:00Z"]
+    )
+    .unwrap();
+    callqa::store::write_parquet(&reviews.join("part-typed.parquet"), &mut wrong).unwrap();
+    let mut unknown = df!(
+        "call_id" => ["C1"], "verdict" => ["maybe"], "reviewer" => ["wang"]
+    )
+    .unwrap();
+    callqa::store::write_parquet(&reviews.join("part-verdict.parquet"), &mut unknown).unwrap();
+    let out_s = out.to_str().unwrap();
+    for (i, args) in [
+        vec!["report", "--out", out_s],
+        vec!["report", "--out", out_s],
+        vec!["rescore", "--out", out_s],
+        vec!["query", "--out", out_s, "SELECT count(*) AS n FROM calls"],
+        vec![
+            "review",
+            "--out",
+            out_s,
+            "--call",
+            "C1",
+            "--verdict",
+            "confirm",
+            "--reviewer",
+            "li",
+        ],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (code, _, err) = common::callqa(&args);
+        if args[0] == "review" {
+            // no finding to judge on a --no-asr call: refused, but after the warning
+            assert!(err.contains("no scored finding"), "{err}");
+        } else {
+            assert_eq!(code, 0, "{args:?}: {err}");
+        }
+        assert!(
+            err.contains("3 verdict file(s) quarantined") && err.contains("NOT applied"),
+            "{args:?}: {err}"
+        );
+        if i == 0 {
+            assert!(
+                err.contains("part-cut.parquet: unreadable Parquet"),
+                "{err}"
+            );
+            assert!(
+                err.contains("part-typed.parquet: schema mismatch: column start_s is str"),
+                "{err}"
+            );
+            assert!(
+                err.contains("part-verdict.parquet: row 0: verdict"),
+                "{err}"
+            );
+        }
+    }
+    assert!(out.join("quarantine/reviews/part-cut.parquet").exists());
+    assert!(out.join("quarantine/reviews/part-typed.parquet").exists());
+}
+
+/// A `calls` part whose `score` column is text (another tool rewrote it) is quarantined with a
+/// warning naming the column, like an unreadable part: `query` of the table still works, the
+/// report does not show its agent with 0 calls, and the next batch scores its call again.
+#[test]
+fn a_part_with_a_wrong_column_type_is_quarantined_naming_the_column() {
+    use polars::prelude::*;
+    let d = common::tempdir().unwrap();
+    let out = two_chunks(d.path());
+    let parts = callqa::store::parts(&out, "calls").unwrap();
+    assert_eq!(parts.len(), 2);
+    let victim = parts[0].path(&out, "calls");
+    let mut df = callqa::store::read_parquet(&victim).unwrap();
+    let agent = callqa::store::strings(&df, "agent_id")[0].clone().unwrap();
+    let text: Vec<String> = callqa::store::floats(&df, "score")
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect();
+    df.replace("score", Series::new("score".into(), text))
+        .unwrap();
+    callqa::store::write_parquet(&victim, &mut df).unwrap();
+    let out_s = out.to_str().unwrap();
+    let (code, stdout, err) = common::callqa(&[
+        "query",
+        "--out",
+        out_s,
+        "--csv",
+        "SELECT agent_id, score FROM calls",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("schema mismatch: column score is str, the calls table's is f64")
+            && err.contains("quarantine"),
+        "{err}"
+    );
+    assert!(!victim.exists() && parts[0].path(&out.join("quarantine"), "calls").exists());
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    let (code, stdout, err) = common::callqa(&["report", "--out", out_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !stdout.contains(&agent),
+        "{agent} is no longer in the dataset:\n{stdout}"
+    );
+    let m = d.path().join("m.csv");
+    let (code, stdout, err) = cli(&[
+        os("batch"),
+        os("--no-asr"),
+        os("--quiet"),
+        os(&m),
+        os("--out"),
+        os(&out),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("1 scored") && stdout.contains("1 already done"),
+        "{stdout}"
+    );
+    let scores = callqa::store::query(&out, "SELECT score FROM calls").unwrap();
+    assert_eq!(
+        callqa::store::floats(&scores, "score")
+            .iter()
+            .flatten()
+            .count(),
+        2
+    );
+}
+
 /// Recorders restart their numbering every day (issue #37 S3): two nights, the same file names,
 /// different audio. Both recordings are kept, each with its own verdicts; the same recording
 /// listed again resumes under the id it has; a rerun of either night does nothing.

@@ -507,3 +507,37 @@ fn forbidden_phrases_in_one_turn_are_one_finding() {
     );
     assert_eq!(dismissive(&two_turns), 2);
 }
+
+/// The braces of a regex escape are not a placeholder: a Unicode class (`\p{Han}`, `\P{Han}`,
+/// `\p{Script=Han}`), a code point (`\x{4E00}`) and a repetition (`{2,4}`) reach the regex as
+/// written, even where a placeholder of that name is defined; a real placeholder beside them
+/// is still filled, and an undefined one still refused.
+#[test]
+fn unicode_classes_and_repetitions_are_not_placeholders() {
+    let text = r#"version = "t"
+[placeholders]
+Han = "NOT A CLASS"
+company = "示例银行"
+
+[[rules]]
+id = "han"
+kind = "forbidden"
+severity = "minor"
+match = "regex"
+patterns = ['{company}\p{Han}{2,4}经理', '[\P{Han}\x{4E00}]\p{Script=Han}号']
+"#;
+    let rules = RuleSet::parse(text).unwrap_or_else(|e| panic!("{e:?}"));
+    let hits = |s: &str| ids(&rules, &transcript("zh", &[(Agent, 1.0, 2.0, s)]), 60.0);
+    assert_eq!(hits("我是示例银行客户经理"), ["han"]);
+    assert_eq!(hits("一工号"), ["han"], "\\x{{4E00}} is 一");
+    assert!(hits("示例银行NOT A CLASS经理").is_empty());
+    let errors = RuleSet::parse(&text.replace("经理'", "经理{Hann}'")).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.contains("placeholder {Hann}")),
+        "{errors:?}"
+    );
+    assert!(
+        !errors.iter().any(|e| e.contains("placeholder {Han}")),
+        "{errors:?}"
+    );
+}

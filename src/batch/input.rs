@@ -31,8 +31,29 @@ pub struct Listing {
 /// date-time without seconds, or one as recorders name files (20261101_083015, 20261101),
 /// rewritten in ISO form (2026-11-01T08:05:00) so that the call date (its first ten characters)
 /// partitions the outputs. Anything else is an error: a wrong date must not silently become the
-/// file's date.
+/// file's date. So is a year outside [`PLAUSIBLE_YEARS`].
 pub fn parse_started_at(v: &str) -> Result<String, String> {
+    let iso = started_at_text(v)?;
+    let year = iso.get(..4).and_then(|y| y.parse::<i32>().ok());
+    match year {
+        Some(y) if PLAUSIBLE_YEARS.contains(&y) => Ok(iso),
+        _ => Err(format!(
+            "started_at {v:?}: year {} is not plausible for a recorded call (accepted: {} to {})",
+            year.map_or_else(|| iso.chars().take(5).collect(), |y| y.to_string()),
+            PLAUSIBLE_YEARS.start(),
+            PLAUSIBLE_YEARS.end()
+        )),
+    }
+}
+
+/// The years a call's `started_at` may fall in. Digital call recording is younger than 1990, and
+/// a date past 2100 is a typo or a placeholder (9999-12-31, like 0001-01-01, is what databases
+/// and spreadsheets write for "no date"): either would file the call under a call date no
+/// report's `--since` or month would find, where refusing it names the cell to fix.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
+/// `started_at` in ISO form, any year (see [`parse_started_at`]).
+fn started_at_text(v: &str) -> Result<String, String> {
     use chrono::{NaiveDate, NaiveDateTime};
     // kept as given only where its first ten characters are the call date
     let dated = v.len() >= 10
@@ -235,6 +256,39 @@ fn walk(
     }
 }
 
+/// The named groups `--pattern` may hold: what a file name can tell of a call.
+pub const PATTERN_GROUPS: [&str; 4] = ["agent_id", "call_id", "team", "started_at"];
+
+/// `--pattern` compiled. A named group other than [`PATTERN_GROUPS`] is refused, naming it and
+/// the allowed ones: a typo such as `(?P<agent>…)` would otherwise silently take nothing from
+/// any file name. A regex error is one line ([`crate::call::regex_error_text`]).
+pub fn file_name_pattern(p: &str) -> Result<Regex, BatchError> {
+    let re = Regex::new(p).map_err(|e| {
+        BatchError::Input(format!(
+            "--pattern `{p}`: not a valid regex: {}",
+            crate::call::regex_error_text(&e)
+        ))
+    })?;
+    let unknown: Vec<&str> = re
+        .capture_names()
+        .flatten()
+        .filter(|n| !PATTERN_GROUPS.contains(n))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(BatchError::Input(format!(
+            "--pattern `{p}`: unknown group name(s) {}; the groups a pattern may name are {}",
+            unknown.join(", "),
+            PATTERN_GROUPS.join(", ")
+        )));
+    }
+    Ok(re)
+}
+
+/// A call from its file name: ids from `pattern`'s groups where they match, else the file stem
+/// (call) and `unknown` (agent, team). A group that matched an empty string (or only spaces) is
+/// the call's error: an empty agent or call id would file the call under nobody, and the
+/// pattern is plainly not what the name looks like; a group that took no part in the match
+/// (`(?P<team>…)?`) falls back as if it were absent.
 pub(super) fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
     let name = path
         .file_name()
@@ -247,19 +301,32 @@ pub(super) fn from_name(path: PathBuf, pattern: Option<&Regex>) -> CallInput {
             .map(|m| m.as_str().to_string())
     };
     let mut call = CallInput::from_path(path);
+    let mut empty = Vec::new();
     for (field, g) in [
         (&mut call.call_id, "call_id"),
         (&mut call.agent_id, "agent_id"),
         (&mut call.team, "team"),
     ] {
-        if let Some(v) = group(g) {
-            *field = v;
+        match group(g) {
+            Some(v) if v.trim().is_empty() => empty.push(g),
+            Some(v) => *field = v,
+            None => {}
         }
     }
-    match group("started_at").as_deref().map(parse_started_at) {
-        Some(Ok(v)) => call.started_at = Some(v),
-        Some(Err(e)) => call.problem = Some(format!("file name: {e}")),
+    match group("started_at").as_deref() {
+        Some(v) if v.trim().is_empty() => empty.push("started_at"),
+        Some(v) => match parse_started_at(v) {
+            Ok(v) => call.started_at = Some(v),
+            Err(e) => call.problem = Some(format!("file name: {e}")),
+        },
         None => {}
+    }
+    if !empty.is_empty() {
+        call.problem = Some(format!(
+            "file name: --pattern group(s) {} matched an empty string (make a group optional, \
+             `(?P<team>[a-z]+)?`, where a name may lack it)",
+            empty.join(", ")
+        ));
     }
     call
 }

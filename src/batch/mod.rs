@@ -14,7 +14,8 @@ mod run;
 use std::path::Path;
 
 pub use input::{
-    Listing, content_hash, list_calls, parse_shard, parse_started_at, shard, shard_index,
+    Listing, PATTERN_GROUPS, content_hash, file_name_pattern, list_calls, parse_shard,
+    parse_started_at, shard, shard_index,
 };
 pub use layout::{layout, num_cores};
 pub use rescore::{RescoreSummary, rescore};

@@ -254,21 +254,51 @@ serde_names!(
 
 /// Text from outside (ids, file names, error messages quoting them) as shown on a terminal or
 /// in a log line: control characters escaped (`\n`, `\u{1b}`), so a crafted name cannot forge
-/// log lines or drive the terminal.
+/// log lines or drive the terminal, and every character that shows nothing or moves other text
+/// escaped as `\u{…}` — bidi overrides (U+202E turns `exe.txt` round), zero-width and other
+/// format characters (Cf), line and paragraph separators, private-use and unassigned code
+/// points, default-ignorable ones (Hangul fillers) and spaces other than U+0020 and the
+/// ideographic U+3000 — so that two ids that look the same on screen read differently.
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
+    static HIDDEN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let hidden = HIDDEN.get_or_init(|| {
+        regex::Regex::new(
+            r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}[\p{Zs}--[\x20\x{3000}]]]",
+        )
+        .expect("valid regex")
+    });
+    hidden.replace_all(s, |c: &regex::Captures| {
+        let c = c[0].chars().next().unwrap_or_default();
+        if c.is_control() {
+            c.escape_default().to_string()
+        } else {
+            c.escape_unicode().to_string()
+        }
+    })
+}
+
+/// A regex error as one clause: the regex crate's own text spans lines (the pattern, a caret
+/// under the fault, then `error: …`), which a log line or an `error:` prefix would show as
+/// `error: … error:`; this is the last line's cause and the fault's column.
+pub fn regex_error_text(e: &regex::Error) -> String {
+    let regex::Error::Syntax(s) = e else {
+        return e.to_string();
+    };
+    let cause = s
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or(s);
+    // a one-line pattern: "regex parse error:", the pattern and a caret line, both indented
+    // 4 spaces, then the cause (a longer pattern is shown with line numbers: no column then)
+    let lines: Vec<&str> = s.lines().collect();
+    let column = (lines.len() == 4 && lines[2].trim_start().starts_with('^'))
+        .then(|| lines[2].find('^'))
+        .flatten()
+        .and_then(|at| at.checked_sub(4));
+    match column {
+        Some(c) => format!("{cause} (at character {})", c + 1),
+        None => cause.to_string(),
     }
 }
 

@@ -42,7 +42,9 @@ pub struct Args {
     /// Shard count when the index comes from the environment.
     #[arg(long)]
     shards: Option<usize>,
-    /// Regex with named groups agent_id, call_id, team, started_at applied to file names.
+    /// Regex with named groups agent_id, call_id, team, started_at applied to file names
+    /// (another group name is refused; a group that matches an empty string is that file's
+    /// error).
     #[arg(long)]
     pattern: Option<String>,
     /// Run with rules that still name the shipped placeholder company (示例银行 / Example
@@ -67,9 +69,8 @@ pub fn run(args: Args) -> Outcome {
     let pattern = args
         .pattern
         .as_deref()
-        .map(regex::Regex::new)
-        .transpose()
-        .map_err(|e| format!("--pattern: {e}"))?;
+        .map(batch::file_name_pattern)
+        .transpose()?;
     let shard = batch::parse_shard(args.shard.as_deref(), args.shards)?;
     let listing = batch::list_calls(&args.input, pattern.as_ref())?;
     for w in &listing.warnings {

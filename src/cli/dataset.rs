@@ -19,8 +19,9 @@ pub struct RescoreArgs {
     rules: Option<PathBuf>,
 }
 
-/// Move unreadable part files aside before reading the dataset, and say so.
-fn quarantine(out: &std::path::Path) -> Result<(), store::StoreError> {
+/// Move part files that cannot be read as their table aside before reading the dataset, and
+/// say so (and, while verdicts lie in quarantine, that they are not applied).
+pub(super) fn quarantine(out: &std::path::Path) -> Result<(), store::StoreError> {
     if out.is_dir() {
         for q in store::quarantine::quarantine_unreadable(out)? {
             eprintln!("callqa: warning: {}", crate::call::printable(&q));
@@ -166,7 +167,27 @@ pub fn query(args: QueryArgs) -> Outcome {
     if args.csv {
         print!("{}", store::to_csv(&df));
     } else {
-        println!("{df}");
+        println!("{}", printable_frame(df));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Text cells as `printable` shows them: the table is for a terminal, and ids and file names
+/// come from outside. (`--csv` keeps the data as stored.)
+fn printable_frame(df: polars::prelude::DataFrame) -> polars::prelude::DataFrame {
+    use polars::prelude::{Column, DataFrame};
+    let columns: Vec<Column> = df
+        .get_columns()
+        .iter()
+        .map(|c| match c.str() {
+            Ok(s) => Column::new(
+                c.name().clone(),
+                s.into_iter()
+                    .map(|v| v.map(|v| crate::call::printable(v).into_owned()))
+                    .collect::<Vec<Option<String>>>(),
+            ),
+            Err(_) => c.clone(),
+        })
+        .collect();
+    DataFrame::new(columns).unwrap_or(df)
 }

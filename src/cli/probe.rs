@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Outcome {
                     });
                     let _ = writeln!(out, "{row}");
                 }
-                eprintln!("callqa: error: {e}");
+                eprintln!("callqa: error: {}", crate::call::printable(&e.to_string()));
             }
         }
     }

@@ -36,6 +36,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
+    // a verdict file that cannot be read is moved aside with a warning, as in every command
+    super::dataset::quarantine(&args.out)?;
     let now = chrono::Utc::now();
     let reviewed_at = now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     let reviews = match &args.from {

@@ -13,7 +13,7 @@ pub fn render_check(r: &CallResult) -> String {
     let a = &r.acoustics;
     let mut s = format!(
         "{}  ({} ch, {:.1} s, {} {} Hz)\n",
-        r.path.display(),
+        crate::call::printable(&r.path.display().to_string()),
         r.source.channels,
         r.duration_s,
         r.source.codec,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub use check::render_check;
 pub use html::html;
 pub use probe::{ProbeReport, render_probe};
-pub use sample::{Pick, Reason, SampleOptions, queue_csv, queue_html, sample};
+pub use sample::{Pick, Reason, SampleOptions, file_url, queue_csv, queue_html, sample};
 pub use table::agent_table;
 pub use verdicts::{RuleVerdicts, rule_verdicts, verdict_table};
 

@@ -46,7 +46,7 @@ pub fn render_probe(r: &ProbeReport) -> String {
         .unwrap_or_default();
     let mut s = format!(
         "{}\n  format    {}\n  codec     {}{bits}\n  rate      {} Hz\n  channels  {}\n  duration  {:.3} s ({} frames)\n",
-        r.path.display(),
+        crate::call::printable(&r.path.display().to_string()),
         r.source.format,
         r.source.codec,
         r.source.sample_rate,

@@ -184,6 +184,22 @@ pub fn queue_csv(picks: &[Pick]) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// A `file://` URL of an absolute path: every byte of it but the unreserved ones (RFC 3986:
+/// letters, digits, `-._~`) and the `/` between components percent-encoded, so that `#`, `?`,
+/// `%` and spaces in a recording's name stay part of the path (a raw `#` starts a fragment)
+/// and a name that is not UTF-8 keeps its bytes.
+pub fn file_url(abs: &Path) -> String {
+    let mut url = String::from("file://");
+    for &b in abs.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
+}
+
 /// The queue as a page: per call, why it was picked, its findings and its transcript, and a
 /// link to the recording.
 pub fn queue_html(picks: &[Pick], title: &str) -> String {
@@ -218,8 +234,8 @@ pub fn queue_html(picks: &[Pick], title: &str) -> String {
             Ok(abs) => {
                 let _ = write!(
                     s,
-                    " <a href=\"file://{}\">{}</a></p>",
-                    esc(&abs.to_string_lossy()),
+                    " <a href=\"{}\">{}</a></p>",
+                    esc(&file_url(&abs)),
                     esc(&c.path)
                 );
             }

@@ -160,13 +160,46 @@ fn placeholders_in(
                 .flat_map(|g| g.phrases.iter().chain(&g.patterns)),
         )
         .collect();
+    let named: Vec<String> = texts.iter().flat_map(|t| placeholder_names(t)).collect();
     let mut used: Vec<(String, String)> = placeholders
         .iter()
-        .filter(|(k, _)| texts.iter().any(|t| t.contains(&format!("{{{k}}}"))))
+        .filter(|(k, _)| named.contains(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     used.sort();
     used
+}
+
+/// A `{name}` placeholder, or a regex escape whose braces are not one: a Unicode class
+/// (`\p{Han}`, `\P{Greek}`, `\p{Script=Han}`) or a code point (`\x{FF}`, `\u{4E00}`). A name
+/// starts with a letter or `_`, so `[0-9]{4}` and `{2,8}` (repetitions) never match.
+fn placeholder_or_escape() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"\\[pPxuU]\{[^}]*\}|\{([\p{L}_][\p{L}\p{N}_]*)\}").expect("valid regex")
+    })
+}
+
+/// The placeholder names `s` holds, in order (regex escapes' braces are not placeholders).
+fn placeholder_names(s: &str) -> Vec<String> {
+    placeholder_or_escape()
+        .captures_iter(s)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
+        .collect()
+}
+
+/// `s` with each `{name}` replaced by its value in one pass (a value holding braces is not
+/// read again), and the names it holds that `placeholders` lacks (those stay as written).
+fn fill_placeholders(s: &str, placeholders: &HashMap<String, String>) -> (String, Vec<String>) {
+    let mut undefined = Vec::new();
+    let out = placeholder_or_escape().replace_all(s, |c: &regex::Captures| match c.get(1) {
+        None => c[0].to_string(),
+        Some(name) => placeholders.get(name.as_str()).cloned().unwrap_or_else(|| {
+            undefined.push(name.as_str().to_string());
+            c[0].to_string()
+        }),
+    });
+    (out.into_owned(), undefined)
 }
 
 /// Line of each `[[rules]]` header, for line-numbered errors.
@@ -182,17 +215,10 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
     let id = spec.id.clone();
     let mut errors = Vec::new();
     let fill = |s: &str, errors: &mut Vec<String>| -> String {
-        let mut out = s.to_string();
-        for (k, v) in placeholders {
-            out = out.replace(&format!("{{{k}}}"), v);
-        }
-        // a name starts with a letter or _: `[0-9]{4}` and `{2,8}` are regex repetitions
-        static NAME: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-        let name = NAME.get_or_init(|| regex::Regex::new(r"\{([\p{L}_][\p{L}\p{N}_]*)\}").unwrap());
-        for m in name.captures_iter(&out) {
+        let (out, undefined) = fill_placeholders(s, placeholders);
+        for name in undefined {
             errors.push(format!(
-                "rule {id}: placeholder {{{}}} is not defined in [placeholders]",
-                &m[1]
+                "rule {id}: placeholder {{{name}}} is not defined in [placeholders]"
             ));
         }
         out
@@ -248,7 +274,7 @@ fn compile(spec: RuleSpec, placeholders: &HashMap<String, String>) -> Result<Rul
                 }
                 Err(e) => errors.push(format!(
                     "rule {id}: invalid regex {p:?}: {}",
-                    e.to_string().replace('\n', " ")
+                    crate::call::regex_error_text(&e)
                 )),
             }
         }

@@ -30,33 +30,41 @@ pub fn review_parts(out: &Path) -> Result<Vec<PathBuf>, StoreError> {
 }
 
 /// Every verdict recorded in the dataset. An unreadable part is an error naming it, not a
-/// skip: dropping verdicts would silently put rejected findings' points back.
+/// skip: dropping verdicts would silently put rejected findings' points back (the commands
+/// move such a part to quarantine first, and say so: `quarantine`).
 pub fn read_reviews(out: &Path) -> Result<Vec<Review>, StoreError> {
     let mut all = Vec::new();
     for path in review_parts(out)? {
-        let df = read_parquet(&path)?;
-        let bad = |e: String| pq_err(&path, e);
-        let call_id: Vec<String> = Cell::read(&df, "call_id").map_err(bad)?;
-        let rule_id: Vec<Option<String>> = Cell::read(&df, "rule_id").map_err(bad)?;
-        let start_s: Vec<Option<f64>> = Cell::read(&df, "start_s").map_err(bad)?;
-        let verdict: Vec<String> = Cell::read(&df, "verdict").map_err(bad)?;
-        let reviewer: Vec<String> = Cell::read(&df, "reviewer").map_err(bad)?;
-        let note: Vec<String> = Cell::read(&df, "note").map_err(bad)?;
-        let reviewed_at: Vec<String> = Cell::read(&df, "reviewed_at").map_err(bad)?;
-        for i in 0..df.height() {
-            let v: Verdict = verdict[i]
-                .parse()
-                .map_err(|e: String| pq_err(&path, format!("row {i}: verdict {e}")))?;
-            all.push(Review {
-                call_id: call_id[i].clone(),
-                rule_id: rule_id[i].clone(),
-                start_s: start_s[i],
-                verdict: v,
-                reviewer: reviewer[i].clone(),
-                note: note[i].clone(),
-                reviewed_at: reviewed_at[i].clone(),
-            });
-        }
+        all.extend(read_review_part(&path)?);
+    }
+    Ok(all)
+}
+
+/// The verdicts of one `reviews` part; an unknown verdict is an error naming the row.
+pub fn read_review_part(path: &Path) -> Result<Vec<Review>, StoreError> {
+    let df = read_parquet(path)?;
+    let bad = |e: String| pq_err(path, e);
+    let call_id: Vec<String> = Cell::read(&df, "call_id").map_err(bad)?;
+    let rule_id: Vec<Option<String>> = Cell::read(&df, "rule_id").map_err(bad)?;
+    let start_s: Vec<Option<f64>> = Cell::read(&df, "start_s").map_err(bad)?;
+    let verdict: Vec<String> = Cell::read(&df, "verdict").map_err(bad)?;
+    let reviewer: Vec<String> = Cell::read(&df, "reviewer").map_err(bad)?;
+    let note: Vec<String> = Cell::read(&df, "note").map_err(bad)?;
+    let reviewed_at: Vec<String> = Cell::read(&df, "reviewed_at").map_err(bad)?;
+    let mut all = Vec::new();
+    for i in 0..df.height() {
+        let v: Verdict = verdict[i]
+            .parse()
+            .map_err(|e: String| pq_err(path, format!("row {i}: verdict {e}")))?;
+        all.push(Review {
+            call_id: call_id[i].clone(),
+            rule_id: rule_id[i].clone(),
+            start_s: start_s[i],
+            verdict: v,
+            reviewer: reviewer[i].clone(),
+            note: note[i].clone(),
+            reviewed_at: reviewed_at[i].clone(),
+        });
     }
     Ok(all)
 }
@@ -66,10 +74,17 @@ pub fn append_reviews(out: &Path, reviews: &[Review], stamp: &str) -> Result<Pat
     let path = out
         .join("reviews")
         .join(format!("part-{stamp}-{}.parquet", std::process::id()));
+    let mut df = reviews_frame(reviews).map_err(|e| pq_err(&path, e))?;
+    write_parquet(&path, &mut df)?;
+    Ok(path)
+}
+
+/// The `reviews` columns of `reviews` (none: the table's schema).
+pub fn reviews_frame(reviews: &[Review]) -> PolarsResult<DataFrame> {
     let col = |name: &str, f: &dyn Fn(&Review) -> String| {
         Cell::column(name, reviews.iter().map(f).collect::<Vec<String>>())
     };
-    let mut df = DataFrame::new(vec![
+    DataFrame::new(vec![
         col("call_id", &|r| r.call_id.clone()),
         Cell::column(
             "rule_id",
@@ -87,9 +102,6 @@ pub fn append_reviews(out: &Path, reviews: &[Review], stamp: &str) -> Result<Pat
         col("note", &|r| r.note.clone()),
         col("reviewed_at", &|r| r.reviewed_at.clone()),
     ])
-    .map_err(|e| pq_err(&path, e))?;
-    write_parquet(&path, &mut df)?;
-    Ok(path)
 }
 
 /// A lazy scan of the `reviews` table, None when no verdict was recorded.
