@@ -32,6 +32,9 @@ pub enum BatchError {
     /// A stored row a rescore cannot use.
     #[error("{0}")]
     Stored(String),
+    /// Settings a rescore refuses to apply (the shipped placeholder company).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// A CSV read from memory (as UTF-8, whatever it was saved in).

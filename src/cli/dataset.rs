@@ -17,6 +17,10 @@ pub struct RescoreArgs {
     config: Option<PathBuf>,
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// Rescore with rules that still name the shipped placeholder company (示例银行 / Example
+    /// Bank); without it the rescore refuses, since every greeting would be "missing".
+    #[arg(long)]
+    allow_placeholder: bool,
 }
 
 /// Move unreadable part files aside before reading the dataset, and say so.
@@ -32,7 +36,7 @@ fn quarantine(out: &std::path::Path) -> Result<(), store::StoreError> {
 pub fn rescore(args: RescoreArgs) -> Outcome {
     quarantine(&args.out)?;
     let settings = Settings::load(args.config.as_deref(), args.rules.as_deref())?;
-    let s = batch::rescore(&args.out, &settings)?;
+    let s = batch::rescore(&args.out, &settings, args.allow_placeholder)?;
     println!(
         "{}: rescored {} calls in {} parts with rules {}; {} scores changed",
         args.out.display(),
