@@ -132,6 +132,7 @@ impl Settings {
         config.score.validate(&ids).map_err(ConfigError::Invalid)?;
         config.diarize.validate().map_err(ConfigError::Invalid)?;
         config.asr.validate().map_err(ConfigError::Invalid)?;
+        config.analysis.validate().map_err(ConfigError::Invalid)?;
         if config.asr.domain_prompt {
             config.asr.zh_vocabulary = rules.zh_vocabulary();
         }

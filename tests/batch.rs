@@ -507,6 +507,7 @@ fn customer_tags_are_stored_and_reported_but_cost_nothing() {
         out.to_str().unwrap(),
         "--rules",
         rules.to_str().unwrap(),
+        "--allow-placeholder",
     ]);
     assert_eq!(code, 0, "{err}");
     let said = sql(
@@ -575,6 +576,22 @@ fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
         &out,
         "SELECT call_id, score, pass FROM calls ORDER BY call_id",
     );
+    // the shipped placeholder company, in the rules given or the shipped ones: refused for the
+    // languages of the stored calls, as `batch` refuses, and nothing changes
+    let fingerprint = dataset_fingerprint(&out);
+    for rules in [&["--rules", rules.to_str().unwrap()][..], &[]] {
+        let (code, _, stderr) =
+            callqa(&[&["rescore", "--out", out.to_str().unwrap()], rules].concat());
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("示例银行")
+                && stderr.contains("Example Bank")
+                && stderr.contains("--allow-placeholder"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert_eq!(dataset_fingerprint(&out), fingerprint);
     let (code, stdout, stderr) = callqa(&[
         "rescore",
         "--out",
@@ -583,6 +600,7 @@ fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
         config.to_str().unwrap(),
         "--rules",
         rules.to_str().unwrap(),
+        "--allow-placeholder",
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("rescored 11 calls"), "{stdout}");
@@ -888,6 +906,7 @@ fn sample_picks_every_auto_fail_and_each_agent_the_same_way_for_a_seed() {
         out.to_str().unwrap(),
         "--config",
         config.to_str().unwrap(),
+        "--allow-placeholder",
     ]);
     assert_eq!(code, 0, "{err}");
     let failed = str_col(

@@ -521,3 +521,73 @@ fn windows_paths_in_a_manifest() {
         "{p}"
     );
 }
+
+/// "CSV UTF-8" (with its byte-order mark) with one row pasted in from a GBK file: that row is
+/// an error row naming it, as without the mark, and every other row runs.
+#[test]
+fn a_bom_manifest_with_one_gbk_row_fails_that_row_only() {
+    let d = common::tempdir().unwrap();
+    touch(d.path(), "录音/一.wav", b"x");
+    touch(d.path(), "录音/二.wav", b"y");
+    let bytes = [
+        &b"\xef\xbb\xbf"[..],
+        "path,call_id,agent_id\r\n录音/一.wav,C1,张三\r\n".as_bytes(),
+        &encoding_rs::GBK.encode("录音/二.wav,C2,李四\r\n").0,
+    ]
+    .concat();
+    let m = d.path().join("m.csv");
+    std::fs::write(&m, &bytes).unwrap();
+    let calls = batch::list_calls(&m, None).unwrap().calls;
+    assert_eq!(calls.len(), 2);
+    assert_eq!(
+        (
+            calls[0].call_id.as_str(),
+            calls[0].agent_id.as_str(),
+            calls[0].problem.as_deref()
+        ),
+        ("C1", "张三", None)
+    );
+    let p = calls[1].problem.as_deref().unwrap_or_default();
+    assert!(p.contains("row 3") && p.contains("UTF-8"), "{p}");
+}
+
+/// A column given twice (`agent_channel,agent_channel`) is an error naming it, in a manifest
+/// and in a reviewer's verdicts: which of the two cells counts would be a guess.
+#[test]
+fn a_column_given_twice_is_an_error_naming_it() {
+    let d = common::tempdir().unwrap();
+    touch(d.path(), "1.wav", b"x");
+    let m = d.path().join("m.csv");
+    std::fs::write(
+        &m,
+        "path,agent_channel,call_id,agent_channel\n1.wav,0,C1,1\n",
+    )
+    .unwrap();
+    let err = batch::list_calls(&m, None).unwrap_err().to_string();
+    assert!(
+        err.contains("m.csv")
+            && err.contains("\"agent_channel\"")
+            && err.contains("more than once"),
+        "{err}"
+    );
+    assert!(!err.contains("call_id"), "{err}");
+    let v = d.path().join("verdicts.csv");
+    std::fs::write(
+        &v,
+        "call_id,verdict,reviewer,verdict\nC1,reject,li,confirm\n",
+    )
+    .unwrap();
+    let err = batch::review::reviews_from_csv(&v, "2026-12-08T00:00:00.000Z")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("verdicts.csv")
+            && err.contains("\"verdict\"")
+            && err.contains("more than once"),
+        "{err}"
+    );
+    // once each, both read
+    std::fs::write(&m, "path,agent_channel,call_id\n1.wav,1,C1\n").unwrap();
+    let calls = batch::list_calls(&m, None).unwrap().calls;
+    assert_eq!(calls[0].agent_channel, Some(1));
+}

@@ -352,3 +352,81 @@ fn no_call_to_judge_is_said_not_passed() {
         "{items:?}"
     );
 }
+
+/// `callqa ARGS | head -N`: the program's stdout (and its stderr too, with `stderr`: `2>&1`)
+/// into a pipe whose reader takes `lines` lines (0: none) and closes. Its exit code and the
+/// lines read.
+fn into_closed_pipe(args: &[&str], lines: usize, stderr: bool) -> (i32, Vec<String>) {
+    use std::io::BufRead;
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"));
+    cmd.args(args).stdin(std::process::Stdio::null());
+    if stderr {
+        cmd.stderr(writer.try_clone().unwrap());
+    } else {
+        cmd.stderr(std::process::Stdio::null());
+    }
+    cmd.stdout(writer);
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd); // its copies of the write end
+    let mut reader = std::io::BufReader::new(reader);
+    let mut read = Vec::new();
+    for _ in 0..lines {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        read.push(line);
+    }
+    drop(reader);
+    (child.wait().unwrap().code().unwrap_or(-1), read)
+}
+
+/// A batch whose output is piped into `head -1` (or `2>&1 | head -1`, or a reader that reads
+/// nothing) ends quietly with exit 0, and only after every call is written: the reader going
+/// away costs the rest of the output, never the data. `report` and `query` the same.
+#[test]
+fn a_closed_pipe_ends_quietly_and_loses_no_data() {
+    let d = common::tempdir().unwrap();
+    let input = common::repo("datasets/zh-thchs30");
+    let calls = |out: &std::path::Path| {
+        let df = callqa::store::query(out, "SELECT call_id FROM calls").unwrap();
+        callqa::store::strings(&df, "call_id").len()
+    };
+    // the progress lines of 7 calls go to stderr one by one: closed after the first
+    for (name, lines, stderr) in [("both", 1, true), ("stdout", 1, false), ("none", 0, true)] {
+        let out = d.path().join(name);
+        let args = [
+            "batch",
+            "--no-asr",
+            "--chunk-calls",
+            "2",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let (code, read) = into_closed_pipe(&args, lines, stderr);
+        assert_eq!(code, 0, "{name}: {read:?}");
+        assert_eq!(read.len(), lines, "{name}: {read:?}");
+        assert_eq!(calls(&out), 7, "{name}");
+    }
+    let out = d.path().join("stdout");
+    let out = out.to_str().unwrap();
+    // nothing to judge in words (batched with --no-asr): the shipped rules are no reason to refuse
+    let (code, stdout, err) = callqa(&["rescore", "--out", out]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("rescored 7 calls"), "{stdout}");
+    for lines in [0, 1] {
+        let (code, read) = into_closed_pipe(&["report", "--out", out], lines, true);
+        assert_eq!(code, 0, "report | head -{lines}: {read:?}");
+    }
+    assert!(std::path::Path::new(out).join("report.html").is_file());
+    // 7⁵ rows, more than a pipe holds: the reader closes while the writer waits on it
+    let sql = "SELECT a.call_id FROM calls a CROSS JOIN calls b CROSS JOIN calls c \
+               CROSS JOIN calls d CROSS JOIN calls e";
+    let (code, read) = into_closed_pipe(&["query", "--out", out, "--csv", sql], 1, true);
+    assert_eq!((code, read), (0, vec!["call_id\n".to_string()]));
+    for args in [&["config"][..], &["rules", "default"]] {
+        assert_eq!(into_closed_pipe(args, 0, true).0, 0, "{args:?}");
+    }
+}

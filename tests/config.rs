@@ -145,3 +145,104 @@ fn asr_settings_out_of_range_are_errors() {
         settings(&format!("[asr]\n{good}\n")).unwrap();
     }
 }
+
+/// One bad value for every numeric or list key of `[analysis]`, its VAD tables and
+/// `[diarize]`: each refused before any call, naming its table and key. A key added to these
+/// tables without a row here fails the test (the defaults name every key).
+#[test]
+fn every_analysis_vad_and_diarize_value_is_range_checked() {
+    let vad = [
+        ("frame_s", "0.0"),
+        ("frame_s", "nan"),
+        ("frame_s", "2.0"),
+        ("margin_db", "nan"),
+        ("margin_db", "-1.0"),
+        ("min_dbfs", "5.0"),
+        ("min_dbfs", "-inf"),
+        ("merge_gap_s", "-1.0"),
+        ("min_speech_s", "nan"),
+        ("pad_s", "-0.1"),
+    ];
+    let mut bad: Vec<(&str, &str, &str)> = vec![
+        ("analysis", "dead_air_s", "-1.0"),
+        ("analysis", "dead_air_s", "nan"),
+        ("analysis", "talk_over_s", "-0.5"),
+        ("analysis", "too_quiet_lufs", "nan"),
+        // above the default too_loud_lufs (-14): inverted bounds
+        ("analysis", "too_quiet_lufs", "-10.0"),
+        ("analysis", "too_loud_lufs", "inf"),
+        ("analysis", "clip_run_samples", "0"),
+        ("analysis", "clip_share", "-0.5"),
+        ("analysis", "clip_share", "1.5"),
+        ("analysis", "clip_share", "nan"),
+        ("analysis", "zh_min_cpm", "-1.0"),
+        ("analysis", "zh_max_cpm", "100.0"),
+        ("analysis", "en_min_wpm", "200.0"),
+        ("analysis", "en_max_wpm", "nan"),
+        ("analysis", "rate_disagreement", "-0.1"),
+        ("analysis", "hold_phrases", "[\"稍等\", \" \"]"),
+        ("analysis", "hold_window_s", "-3.0"),
+        ("diarize", "hop_s", "-1.0"),
+        ("diarize", "distinct_voice_similarity", "nan"),
+        ("diarize", "same_voice_similarity", "0.5"),
+        ("diarize", "min_voice_share", "-0.1"),
+        ("diarize", "min_voice_s", "nan"),
+        ("diarize", "min_turn_s", "-1.0"),
+    ];
+    for table in ["analysis.vad", "asr.gate_config"] {
+        bad.extend(vad.iter().map(|&(k, v)| (table, k, v)));
+    }
+    for &(table, key, value) in &bad {
+        let err = settings(&format!("[{table}]\n{key} = {value}\n"))
+            .err()
+            .unwrap_or_else(|| panic!("[{table}] {key} = {value} accepted"));
+        assert!(
+            err.contains(&format!("[{table}]")) && err.contains(key),
+            "[{table}] {key} = {value}: {err}"
+        );
+    }
+    let defaults: toml::Table = toml::from_str(&Config::default().to_toml()).unwrap();
+    for table in ["analysis", "analysis.vad", "asr.gate_config", "diarize"] {
+        let keys = table
+            .split('.')
+            .fold(&defaults, |t, k| t[k].as_table().unwrap());
+        for (key, value) in keys {
+            if value.is_float() || value.is_integer() || value.is_array() {
+                assert!(
+                    bad.iter().any(|b| (b.0, b.1) == (table, key.as_str())),
+                    "[{table}] {key}: no bad value tried"
+                );
+            }
+        }
+    }
+    settings(&Config::default().to_toml()).unwrap();
+    // the edges of the ranges are values
+    settings("[analysis]\nclip_share = 0.0\nzh_min_cpm = 200.0\nzh_max_cpm = 200.0\n").unwrap();
+    settings("[analysis.vad]\nframe_s = 1.0\nmin_dbfs = 0.0\npad_s = 0.0\n").unwrap();
+}
+
+/// A bad value stops a batch before any call is read: the file and the key named, nothing
+/// written.
+#[test]
+fn a_batch_with_a_bad_analysis_value_writes_nothing() {
+    let dir = common::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[analysis]\nclip_share = -0.5\n").unwrap();
+    let out = dir.path().join("out");
+    let (code, _, err) = common::callqa(&[
+        "batch",
+        "--no-asr",
+        "--quiet",
+        common::repo("datasets/zh-thchs30").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("[analysis] clip_share"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

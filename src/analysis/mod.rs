@@ -2,6 +2,7 @@
 //! speech rate. Runs without a transcript (cheap enough for every call) and adds transcript-based
 //! speech rate where one exists.
 
+mod config;
 mod hold;
 mod intervals;
 mod loudness;
@@ -13,77 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::asr::Transcript;
 pub use crate::asr::transcript_units;
-use crate::audio::{Audio, VadConfig, speech_intervals};
+use crate::audio::{Audio, speech_intervals};
 use crate::call::{CallFacts, Interval, Language, Separation, Speaker};
+pub use config::AnalysisConfig;
 pub use rate::syllable_nuclei;
-
-/// All analysis thresholds (the `[analysis]` table of the config file). Defaults and why: README.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AnalysisConfig {
-    pub vad: VadConfig,
-    /// Silence on all channels at least this long is dead air.
-    pub dead_air_s: f64,
-    /// Overlap at least this long, started by one speaker while the other talks, is talk-over.
-    pub talk_over_s: f64,
-    /// Integrated loudness of a speaker's speech below this is too quiet.
-    pub too_quiet_lufs: f64,
-    /// … and above this, too loud.
-    pub too_loud_lufs: f64,
-    /// Consecutive samples at the channel's full-scale level that count as a clipped run.
-    pub clip_run_samples: usize,
-    /// Share of a speaker's samples in clipped runs above which the speaker is flagged.
-    pub clip_share: f64,
-    /// Mandarin characters (≈ syllables) per minute of speech.
-    pub zh_min_cpm: f64,
-    pub zh_max_cpm: f64,
-    /// English words per minute of speech.
-    pub en_min_wpm: f64,
-    pub en_max_wpm: f64,
-    /// Relative gap between transcript and acoustic Mandarin rate flagged as disagreement.
-    pub rate_disagreement: f64,
-    /// Dead air that starts right after the agent said one of these (within `hold_window_s`)
-    /// is a hold the customer was told about, not dead air. Matched in the transcript's
-    /// simplified text, punctuation and spaces ignored, Latin letters in lower case.
-    pub hold_phrases: Vec<String>,
-    /// How close before the silence (or after its start: Whisper's end times run late) the
-    /// announcing segment must end.
-    pub hold_window_s: f64,
-}
-
-impl Default for AnalysisConfig {
-    fn default() -> Self {
-        AnalysisConfig {
-            vad: VadConfig::default(),
-            dead_air_s: 5.0,
-            talk_over_s: 1.0,
-            too_quiet_lufs: -38.0,
-            too_loud_lufs: -14.0,
-            clip_run_samples: 3,
-            clip_share: 0.001,
-            zh_min_cpm: 150.0,
-            zh_max_cpm: 300.0,
-            en_min_wpm: 110.0,
-            en_max_wpm: 180.0,
-            rate_disagreement: 0.35,
-            hold_phrases: [
-                "稍等",
-                "稍候",
-                "少等",
-                "等一下",
-                "等一等",
-                "等一会",
-                "holdon",
-                "onemoment",
-                "pleasehold",
-                "bearwithme",
-            ]
-            .map(String::from)
-            .to_vec(),
-            hold_window_s: 3.0,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -100,7 +100,7 @@ impl AsrConfig {
                 self.second_choice_p
             ));
         }
-        Ok(())
+        self.gate_config.validate("[asr.gate_config]")
     }
 
     /// The call facts a call has when its manifest row gives none.

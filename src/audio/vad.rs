@@ -34,6 +34,38 @@ impl Default for VadConfig {
     }
 }
 
+impl VadConfig {
+    /// Each value a finite number in its range; `table` names where it was read
+    /// (`[analysis.vad]`, `[asr.gate_config]`). A zero frame or a NaN margin would not fail
+    /// later: it would quietly turn every call's speech into something else.
+    pub fn validate(&self, table: &str) -> Result<(), String> {
+        let bad = |k: &str, v: f64, want: &str| Err(format!("{table} {k} = {v}: {want}"));
+        if !(self.frame_s > 0.0 && self.frame_s <= 1.0) {
+            return bad("frame_s", self.frame_s, "must be in (0, 1] seconds");
+        }
+        if !(self.margin_db >= 0.0 && self.margin_db.is_finite()) {
+            return bad(
+                "margin_db",
+                self.margin_db,
+                "must be a number ≥ 0 (dB above the noise floor)",
+            );
+        }
+        if !(self.min_dbfs <= 0.0 && self.min_dbfs.is_finite()) {
+            return bad("min_dbfs", self.min_dbfs, "must be a number ≤ 0 (dBFS)");
+        }
+        for (k, v) in [
+            ("merge_gap_s", self.merge_gap_s),
+            ("min_speech_s", self.min_speech_s),
+            ("pad_s", self.pad_s),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return bad(k, v, "must be a number ≥ 0 (seconds)");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Speech intervals (seconds) of one channel.
 pub fn speech_intervals(samples: &[f32], rate: u32, cfg: &VadConfig) -> Vec<Interval> {
     let frame = ((cfg.frame_s * f64::from(rate)) as usize).max(1);

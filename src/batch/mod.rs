@@ -34,6 +34,9 @@ pub enum BatchError {
     /// A stored row a rescore cannot use.
     #[error("{0}")]
     Stored(String),
+    /// Settings a rescore refuses to apply (the shipped placeholder company).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// A CSV read from memory (as UTF-8, whatever it was saved in).
@@ -69,6 +72,19 @@ fn open_csv(
             "unknown column(s) {unknown:?} (the columns are {columns})"
         )));
     }
+    // a column given twice would be read from its first cell only, the second silently lost
+    let mut twice: Vec<&String> = headers
+        .iter()
+        .enumerate()
+        .filter(|&(i, h)| headers[..i].contains(h))
+        .map(|(_, h)| h)
+        .collect();
+    twice.dedup();
+    if !twice.is_empty() {
+        return Err(whole(&format!(
+            "column(s) {twice:?} given more than once (each column once)"
+        )));
+    }
     Ok((reader, headers))
 }
 
@@ -77,7 +93,12 @@ fn open_csv(
 /// (UTF-8 or UTF-16). Without one, text whose non-ASCII bytes are mostly not UTF-8 but are all
 /// valid GB18030 is GB18030; anything else stays as it is, so that a UTF-8 manifest with one
 /// damaged row fails that row only (the CSV reader names it), not every Chinese name in it.
-fn csv_utf8(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+/// The same holds after a UTF-8 BOM: the mark is dropped and the bytes left as they are.
+fn csv_utf8(mut bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+        return Ok(bytes);
+    }
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
         return encoding
             .decode_without_bom_handling_and_without_replacement(&bytes[bom..])

@@ -20,8 +20,14 @@ pub struct RescoreSummary {
 }
 
 /// Rescore every committed call under `out`. Refuses (changing nothing) when the new
-/// configuration changes transcription or VAD settings: those need the audio (`batch --force`).
-pub fn rescore(out: &Path, settings: &Settings) -> Result<RescoreSummary, BatchError> {
+/// configuration changes transcription or VAD settings: those need the audio (`batch --force`);
+/// and, unless `allow_placeholder`, when the rules still name the shipped placeholder company
+/// for a language of the transcribed calls, as `batch` does: every greeting would be "missing".
+pub fn rescore(
+    out: &Path,
+    settings: &Settings,
+    allow_placeholder: bool,
+) -> Result<RescoreSummary, BatchError> {
     let _lock = store::lock::dataset(out)?;
     let (config_hash, asr_hash) = settings.hashes();
     let parts = store::parts(out, "calls")?;
@@ -47,6 +53,9 @@ pub fn rescore(out: &Path, settings: &Settings) -> Result<RescoreSummary, BatchE
                 c.call_id
             )));
         }
+    }
+    if !allow_placeholder {
+        settings.refuse_placeholders(&judged_languages(&calls))?;
     }
     let reviews = Reviews::new(store::reviews::read_reviews(out)?);
     let mut summary = RescoreSummary::default();
@@ -84,6 +93,22 @@ pub fn rescore(out: &Path, settings: &Settings) -> Result<RescoreSummary, BatchE
     }
     store::agents::write_agents(out, &settings.config.aggregate)?;
     Ok(summary)
+}
+
+/// The languages of the stored calls the rules judge again: transcribed and not error rows
+/// (a call batched with `--no-asr` has no words to judge, and `batch --no-asr` does not refuse).
+fn judged_languages(calls: &[Vec<CallRow>]) -> Vec<Language> {
+    let mut languages: Vec<Language> = calls
+        .iter()
+        .flatten()
+        .filter(|c| c.status == CallStatus::Ok)
+        .filter_map(|c| c.language.as_deref())
+        .filter(|l| *l != rows::NOT_TRANSCRIBED)
+        .filter_map(|l| l.parse().ok())
+        .collect();
+    languages.sort_by_key(Language::to_string);
+    languages.dedup();
+    languages
 }
 
 /// Re-judge one stored call in place; its findings (None: not transcribed, rule items N/A).

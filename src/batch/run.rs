@@ -3,7 +3,7 @@
 //! rerun skips what is done.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -406,7 +406,9 @@ fn report_call(
                 ),
                 _ => String::new(),
             };
-            eprintln!(
+            // not eprintln!: a closed stderr (`2>&1 | head`) would panic and lose the chunk
+            let _ = writeln!(
+                std::io::stderr().lock(),
                 "callqa: [{n}/{total}] {} (agent {}) {:.1} s: {}",
                 printable(&c.call_id),
                 printable(&c.agent_id),

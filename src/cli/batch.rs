@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::out::{Out, OutError, warn};
 use super::{Outcome, build_pipeline};
 use crate::batch::{self, BatchOptions, BatchSummary, Progress};
 use crate::call::Language;
@@ -74,7 +75,7 @@ pub fn run(args: Args) -> Outcome {
     let shard = batch::parse_shard(args.shard.as_deref(), args.shards)?;
     let listing = batch::list_calls(&args.input, pattern.as_ref())?;
     for w in &listing.warnings {
-        eprintln!("callqa: warning: {}", crate::call::printable(w));
+        warn(w);
     }
     let calls = listing.calls;
     if !(args.no_asr || args.allow_placeholder) {
@@ -99,20 +100,23 @@ pub fn run(args: Args) -> Outcome {
         ..BatchOptions::new(&args.out)
     };
     let summary = batch::run(calls, &pipeline, &opts)?;
-    print_summary(&summary, &args.out, shard);
+    // only now, with every chunk written: a closed stdout can cost the summary, not the data
+    print_summary(&summary, &args.out, shard)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(s: &BatchSummary, out: &Path, shard: (usize, usize)) {
+fn print_summary(s: &BatchSummary, out: &Path, shard: (usize, usize)) -> Result<(), OutError> {
     for q in s.quarantined.iter().chain(&s.renamed).chain(&s.kept) {
-        eprintln!("callqa: warning: {}", crate::call::printable(q));
+        warn(q);
     }
+    let mut stdout = Out::lock();
     let shard_note = if shard.1 > 1 {
         format!(" (shard {}/{})", shard.0, shard.1)
     } else {
         String::new()
     };
-    println!(
+    writeln!(
+        stdout,
         "{}: {} calls{shard_note}: {} scored, {} errors, {} already done; {:.2} h of audio in {:.1} s",
         out.display(),
         s.in_shard,
@@ -121,14 +125,16 @@ fn print_summary(s: &BatchSummary, out: &Path, shard: (usize, usize)) {
         s.skipped,
         s.audio_s / 3600.0,
         s.wall_s
-    );
+    )?;
     if s.repaired.orphans_removed + s.repaired.stale_rows_removed > 0 {
-        println!(
+        writeln!(
+            stdout,
             "repaired: {} files of an interrupted run removed, {} superseded rows removed",
             s.repaired.orphans_removed, s.repaired.stale_rows_removed
-        );
+        )?;
     }
     let mut rows = s.agents.clone();
     report::worst_first(&mut rows);
-    print!("{}", report::agent_table(&rows));
+    write!(stdout, "{}", report::agent_table(&rows))?;
+    stdout.flush()
 }

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::out::Out;
 use super::{Outcome, build_pipeline};
 use crate::call::{CallInput, Language, META_COLUMNS};
 use crate::config::{Config, Settings};
@@ -81,10 +82,12 @@ pub fn run(args: Args) -> Outcome {
     }
     let pipeline = build_pipeline(settings, args.model, args.no_asr, args.keep_raw_text)?;
     let result = pipeline.run(&input)?;
+    let mut out = Out::lock();
     if args.json {
-        println!("{}", serde_json::to_string(&result)?);
+        writeln!(out, "{}", serde_json::to_string(&result)?)?;
     } else {
-        print!("{}", render_check(&result));
+        write!(out, "{}", render_check(&result))?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

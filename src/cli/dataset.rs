@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Outcome;
+use super::out::{Out, warn};
 use crate::batch;
 use crate::config::Settings;
 use crate::report::{self, ReportFilter};
@@ -17,6 +18,10 @@ pub struct RescoreArgs {
     config: Option<PathBuf>,
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// Rescore with rules that still name the shipped placeholder company (示例银行 / Example
+    /// Bank); without it the rescore refuses, since every greeting would be "missing".
+    #[arg(long)]
+    allow_placeholder: bool,
 }
 
 /// Move part files that cannot be read as their table aside before reading the dataset, and
@@ -24,7 +29,7 @@ pub struct RescoreArgs {
 pub(super) fn quarantine(out: &std::path::Path) -> Result<(), store::StoreError> {
     if out.is_dir() {
         for q in store::quarantine::quarantine_unreadable(out)? {
-            eprintln!("callqa: warning: {}", crate::call::printable(&q));
+            warn(&q);
         }
     }
     Ok(())
@@ -33,15 +38,18 @@ pub(super) fn quarantine(out: &std::path::Path) -> Result<(), store::StoreError>
 pub fn rescore(args: RescoreArgs) -> Outcome {
     quarantine(&args.out)?;
     let settings = Settings::load(args.config.as_deref(), args.rules.as_deref())?;
-    let s = batch::rescore(&args.out, &settings)?;
-    println!(
+    let s = batch::rescore(&args.out, &settings, args.allow_placeholder)?;
+    let mut out = Out::lock();
+    writeln!(
+        out,
         "{}: rescored {} calls in {} parts with rules {}; {} scores changed",
         args.out.display(),
         s.calls,
         s.parts,
         settings.rules.version,
         s.changed_score
-    );
+    )?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -57,11 +65,14 @@ pub fn aggregate(args: AggregateArgs) -> Outcome {
     quarantine(&args.out)?;
     let settings = Settings::load(args.config.as_deref(), None)?;
     let rows = batch::aggregate(&args.out, &settings.config.aggregate)?;
-    println!(
+    let mut out = Out::lock();
+    writeln!(
+        out,
         "{}: {} agent-month rows",
         args.out.join("agents").join("agents.parquet").display(),
         rows.len()
-    );
+    )?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -90,9 +101,11 @@ pub fn report(args: ReportArgs) -> Outcome {
     };
     let html = args.html.unwrap_or_else(|| args.out.join("report.html"));
     let r = report::write_report(&args.out, &filter, &html, &settings.config.aggregate)?;
-    print!("{}", report::agent_table(&r.rows));
-    print!("{}", report::verdict_table(&r.verdicts));
-    println!("report: {}", html.display());
+    let mut out = Out::lock();
+    write!(out, "{}", report::agent_table(&r.rows))?;
+    write!(out, "{}", report::verdict_table(&r.verdicts))?;
+    writeln!(out, "report: {}", html.display())?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -141,13 +154,16 @@ pub fn sample(args: SampleArgs) -> Outcome {
         *by_reason.entry(p.reasons[0].name()).or_default() += 1;
     }
     let counts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
-    println!(
+    let mut out = Out::lock();
+    writeln!(
+        out,
         "{}: {} calls to hear ({}); {}",
         csv.display(),
         picks.len(),
         counts.join(", "),
         html.display()
-    );
+    )?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -164,11 +180,13 @@ pub struct QueryArgs {
 pub fn query(args: QueryArgs) -> Outcome {
     quarantine(&args.out)?;
     let df = store::query(&args.out, &args.sql)?;
+    let mut out = Out::lock();
     if args.csv {
-        print!("{}", store::to_csv(&df));
+        write!(out, "{}", store::to_csv(&df))?;
     } else {
-        println!("{}", printable_frame(df));
+        writeln!(out, "{}", printable_frame(df))?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

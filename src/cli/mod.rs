@@ -6,6 +6,7 @@ mod batch;
 mod check;
 mod dataset;
 mod models;
+mod out;
 mod probe;
 mod review;
 mod rules;
@@ -87,13 +88,18 @@ pub fn main() -> ExitCode {
         Command::Review(a) => review::run(a),
         Command::Query(a) => dataset::query(a),
     };
-    outcome.unwrap_or_else(fail)
+    match outcome {
+        Ok(code) => code,
+        // the reader of standard output went away (`| head`): done, not failed
+        Err(e) if out::is_closed(e.as_ref()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
 }
 
 /// One `callqa: error:` line per line of the message (a rules file lists every problem).
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     for line in msg.to_string().lines() {
-        eprintln!("callqa: error: {}", crate::call::printable(line));
+        out::error(line);
     }
     ExitCode::FAILURE
 }

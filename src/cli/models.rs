@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::out::Out;
 use super::{DEFAULT_MODEL, Outcome};
 use crate::asr::Transcriber;
 use crate::models::{self, Weights};
@@ -26,7 +27,9 @@ pub fn run(command: Command) -> Outcome {
     let hp = models::import_ct2(&dir, &out, weights)?;
     Transcriber::load(&out)
         .map_err(|e| format!("converted, but whisper.cpp rejects the result: {e}"))?;
-    println!(
+    let mut stdout = Out::lock();
+    writeln!(
+        stdout,
         "{}: Whisper model with {} encoder / {} decoder layers, width {}, {} mels, {} tokens; loads in whisper.cpp",
         out.display(),
         hp.n_audio_layer,
@@ -34,6 +37,7 @@ pub fn run(command: Command) -> Outcome {
         hp.n_audio_state,
         hp.n_mels,
         hp.n_vocab
-    );
+    )?;
+    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,8 @@
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Outcome;
+use super::out::{Out, error};
 use crate::audio;
 use crate::call::CallStatus;
 use crate::report::{ProbeReport, render_probe};
@@ -20,17 +20,16 @@ pub struct Args {
 /// Every file is reported, failed ones too; the exit code says whether all decoded.
 pub fn run(args: Args) -> Outcome {
     let mut failed = 0usize;
-    let stdout = std::io::stdout();
+    let mut out = Out::lock();
     for path in &args.files {
-        let mut out = stdout.lock();
         match audio::decode(path) {
             Ok(audio) => {
                 let report = ProbeReport::new(path, &audio);
-                let _ = if args.json {
-                    writeln!(out, "{}", serde_json::to_string(&report)?)
+                if args.json {
+                    writeln!(out, "{}", serde_json::to_string(&report)?)?;
                 } else {
-                    write!(out, "{}", render_probe(&report))
-                };
+                    write!(out, "{}", render_probe(&report))?;
+                }
             }
             Err(e) => {
                 failed += 1;
@@ -38,11 +37,13 @@ pub fn run(args: Args) -> Outcome {
                     let row = serde_json::json!({
                         "path": path, "status": CallStatus::Error, "error": e.to_string()
                     });
-                    let _ = writeln!(out, "{row}");
+                    writeln!(out, "{row}")?;
                 }
-                eprintln!("callqa: error: {}", crate::call::printable(&e.to_string()));
+                error(&e.to_string());
             }
         }
+        // each file's report as it is decoded, not all at the end
+        out.flush()?;
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Outcome;
+use super::out::Out;
 use crate::batch::review;
 
 #[derive(Debug, clap::Args)]
@@ -54,13 +55,16 @@ pub fn run(args: Args) -> Outcome {
     };
     let stamp = now.format("%Y%m%dT%H%M%S%3fZ").to_string();
     let r = review::record(&args.out, &reviews, &stamp)?;
-    println!(
+    let mut out = Out::lock();
+    writeln!(
+        out,
         "{}: {} verdict(s) on {} finding(s); `callqa rescore --out {}` applies them to the scores \
          (the next batch applies them too)",
         r.path.display(),
         r.verdicts,
         r.findings,
         args.out.display()
-    );
+    )?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

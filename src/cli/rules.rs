@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Outcome;
+use super::out::Out;
 use crate::config::Config;
 use crate::rules::{DEFAULT_RULES, RuleSet, starter_rules};
 
@@ -25,8 +26,9 @@ pub enum Command {
 }
 
 pub fn run(command: Command) -> Outcome {
+    let mut out = Out::lock();
     match command {
-        Command::Default => print!("{DEFAULT_RULES}"),
+        Command::Default => write!(out, "{DEFAULT_RULES}")?,
         Command::Init {
             company,
             company_en,
@@ -37,22 +39,26 @@ pub fn run(command: Command) -> Outcome {
             }
             let text = starter_rules(&company, &company_en);
             RuleSet::parse(&text).map_err(|e| e.join("\n"))?;
-            print!("{text}");
+            write!(out, "{text}")?;
         }
         Command::Lint { file } => {
             let r = RuleSet::load(&file)?;
-            println!(
+            writeln!(
+                out,
                 "{}: ok ({} rules, version {})",
                 file.display(),
                 r.rules.len(),
                 r.version
-            );
+            )?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn print_config() -> Outcome {
-    print!("{}", Config::default().to_toml());
+    let mut out = Out::lock();
+    write!(out, "{}", Config::default().to_toml())?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -70,10 +70,8 @@ impl DiarizeConfig {
                 return bad(k, v, "must be a number ≥ 0");
             }
         }
-        let (lo, hi) = (
-            f64::from(c.distinct_voice_similarity),
-            f64::from(c.same_voice_similarity),
-        );
+        // printed as the f32s they are (0.95, not 0.949999988079071)
+        let (lo, hi) = (c.distinct_voice_similarity, c.same_voice_similarity);
         if !((-1.0..=1.0).contains(&lo) && (-1.0..=1.0).contains(&hi) && lo <= hi) {
             return Err(format!(
                 "[diarize] distinct_voice_similarity = {lo}, same_voice_similarity = {hi}: \
