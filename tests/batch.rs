@@ -576,6 +576,9 @@ fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
         &out,
         "SELECT call_id, score, pass FROM calls ORDER BY call_id",
     );
+    let placed = "SELECT call_id, rule_id, start_s, end_s FROM findings \
+                  WHERE rule_id <> 'en.forbidden.test_phrase' ORDER BY call_id, rule_id, start_s";
+    let findings_before = sql(&out, placed);
     // the shipped placeholder company, in the rules given or the shipped ones: refused for the
     // languages of the stored calls, as `batch` refuses, and nothing changes
     let fingerprint = dataset_fingerprint(&out);
@@ -604,6 +607,14 @@ fn rescore_applies_new_rules_and_scorecard_without_the_audio() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("rescored 11 calls"), "{stdout}");
+    // the same findings on the same words (stored character times), so that verdicts given
+    // on them still cover them
+    let findings_after = sql(&out, placed);
+    assert!(findings_before.height() > 5, "{findings_before}");
+    assert!(
+        findings_after.equals_missing(&findings_before),
+        "{findings_before}\n{findings_after}"
+    );
     let after = sql(
         &out,
         "SELECT call_id, score, pass, rules_version FROM calls ORDER BY call_id",

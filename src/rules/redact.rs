@@ -378,6 +378,7 @@ impl Redaction {
             if !text_masks.is_empty() || !raw_masks.is_empty() {
                 s.second_choices.clear();
             }
+            s.char_times = masked_times(&s.text, &s.char_times, text_masks);
             s.text = mask_all(&s.text, text_masks);
             s.raw_text = mask_all(&s.raw_text, raw_masks);
             s.second_choices.retain(|c| {
@@ -386,6 +387,32 @@ impl Redaction {
             });
         }
     }
+}
+
+/// The character times of `text` once masked: an e-mail's mark spans the times of what it
+/// hides, so the masked text stays timed character for character (a rescore places findings
+/// on it as the batch did).
+fn masked_times(text: &str, times: &[(f64, f64)], masks: &[Mask]) -> Vec<(f64, f64)> {
+    let n = text.chars().count();
+    if times.len() != n || !masks.iter().any(|m| m.whole) {
+        return times.to_vec();
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        match mask_at(masks, i) {
+            Some(m) if m.whole => {
+                let span = (times[m.start].0, times[m.end.min(n) - 1].1);
+                out.extend(std::iter::repeat_n(span, EMAIL_MARK.chars().count()));
+                i = m.end;
+            }
+            _ => {
+                out.push(times[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn mask_all(text: &str, masks: &[Mask]) -> String {

@@ -176,6 +176,10 @@ pub struct SegmentRow {
     pub no_speech_p: f64,
     /// Whisper's second choices, JSON: `[{"start", "end", "text", "p"}]`, chars of `raw_text`.
     pub second_choices: String,
+    /// Each character's time in `text`, JSON `[[start, end], …]` in seconds (ms precision;
+    /// `[]` where Whisper gave none): `rescore` places findings on the words as `batch` did,
+    /// so the verdicts given on them still cover them.
+    pub char_times: String,
 }
 
 /// A call's rows in all three tables.
@@ -226,7 +230,7 @@ table! { FindingRow, findings_frame, findings_from_frame, [
 
 table! { SegmentRow, segments_frame, segments_from_frame, [
     call_id, agent_id, speaker, start_s, end_s, text, raw_text, redacted, avg_token_p,
-    no_speech_p, second_choices,
+    no_speech_p, second_choices, char_times,
 ] }
 
 table! { AgentRow, agents_frame, agents_from_frame, [
@@ -313,6 +317,7 @@ pub fn call_rows(
             avg_token_p: f64::from(s.avg_token_p),
             no_speech_p: f64::from(s.no_speech_p),
             second_choices: serde_json::to_string(&s.second_choices).expect("choices serialise"),
+            char_times: char_times_json(&s.char_times),
         })
         .collect();
     CallRows {
@@ -320,6 +325,13 @@ pub fn call_rows(
         findings,
         segments,
     }
+}
+
+/// Character times as stored: milliseconds are what word times mean.
+fn char_times_json(times: &[(f64, f64)]) -> String {
+    let ms = |t: f64| (t * 1000.0).round() / 1000.0;
+    let rounded: Vec<(f64, f64)> = times.iter().map(|&(a, b)| (ms(a), ms(b))).collect();
+    serde_json::to_string(&rounded).expect("times serialise")
 }
 
 /// `calls.language` of a call scored without transcription.
@@ -404,7 +416,8 @@ pub fn set_score(call: &mut CallRow, s: &CallScore) {
 // ---------- stored rows → domain types ----------
 
 impl SegmentRow {
-    /// The segment as stored; Whisper's per-character times are not stored.
+    /// The segment as stored (a part written before character times were kept has none: its
+    /// findings fall back to the segment's bounds).
     pub fn to_segment(&self) -> Segment {
         Segment {
             speaker: self.speaker,
@@ -414,7 +427,7 @@ impl SegmentRow {
             raw_text: self.raw_text.clone(),
             avg_token_p: self.avg_token_p as f32,
             no_speech_p: self.no_speech_p as f32,
-            char_times: Vec::new(),
+            char_times: serde_json::from_str(&self.char_times).unwrap_or_default(),
             // stored before second choices were: none
             second_choices: serde_json::from_str(&self.second_choices).unwrap_or_default(),
         }
