@@ -149,6 +149,13 @@ fn rows(t: &[Transcript]) -> Vec<CallRows> {
                     no_speech_p: 0.01,
                     // about what the Mandarin service calls store: one choice per three chars
                     second_choices: r#"[{"start":3,"end":4,"text":"在","p":0.4},{"start":8,"end":9,"text":"，","p":0.2}]"#.into(),
+                    // each character timed, as Whisper's token times give them
+                    char_times: serde_json::to_string(
+                        &(0..s.text.chars().count())
+                            .map(|i| (s.start + 0.2 * i as f64, s.start + 0.2 * i as f64 + 0.2))
+                            .collect::<Vec<_>>(),
+                    )
+                    .unwrap(),
                 })
                 .collect();
             CallRows {

@@ -92,7 +92,7 @@ fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’' | '`')
 }
 
-fn half_width(c: char) -> char {
+pub(super) fn half_width(c: char) -> char {
     match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         0x3000 => ' ',

@@ -8,7 +8,11 @@ use crate::asr::{Segment, Transcript};
 use crate::call::Speaker;
 
 use super::Finding;
-use super::normalise::{chinese_digit, digit_in_run, english_digit, telephone_digit};
+use super::normalise::{
+    chinese_digit, digit_in_run, english_digit, half_width, normalise, telephone_digit,
+};
+use super::pii::{self, PiiKind};
+use super::stream::Stream;
 
 /// A stretch of a text to hide, in char indices: a number (each letter or digit becomes `*`,
 /// separators stay) or an e-mail address (the whole becomes `[REDACTED]`).
@@ -33,11 +37,30 @@ pub fn redact(text: &str) -> String {
     masked(&chars, &masks(&chars), 0, chars.len())
 }
 
-/// Where personal data stands in `chars` (text as written), sorted by start.
+/// Where personal data stands in `chars` (text as written), sorted by start: what the
+/// redactor's grammar finds, and whatever the personal-data rules would report there.
 pub fn masks(chars: &[char]) -> Vec<Mask> {
-    let mut out = email_masks(chars);
-    out.extend(number_masks(chars));
+    let mut out = grammar_masks(chars);
+    let text: String = chars.iter().collect();
+    let n = normalise(&text);
+    for (kind, hit) in pii::detect(&n.chars, &PiiKind::ALL) {
+        let (a, b) = (n.source[hit.start], n.source[hit.end - 1] + 1);
+        out.push(Mask {
+            start: a,
+            end: b,
+            whole: kind == PiiKind::Email,
+        });
+    }
     out.sort_by_key(|m| (m.start, m.end));
+    out
+}
+
+/// What the redactor's own grammar finds: numbers and addresses. Full-width letters and
+/// symbols are read as their ASCII selves (ｏｎｅ, ＠, ．), char for char.
+fn grammar_masks(chars: &[char]) -> Vec<Mask> {
+    let chars: Vec<char> = chars.iter().map(|&c| half_width(c)).collect();
+    let mut out = email_masks(&chars);
+    out.extend(number_masks(&chars));
     out
 }
 
@@ -80,19 +103,23 @@ pub(super) fn mask_at(masks: &[Mask], i: usize) -> Option<&Mask> {
 /// number and as a space inside an address.
 const JOIN: char = '\u{1}';
 
-/// Up to this many separator characters (`……`, ` -- `, `。 `) between two digits of a number…
-const MAX_SEP_CHARS: usize = 8;
+/// Up to this many separator characters (`……`, ` -- `, `。 `) between two digits of a number
+/// (invisible ones, zero-width spaces, not counted)…
+const MAX_SEP_CHARS: usize = 16;
 /// …and up to this many filler words.
-const MAX_FILLERS: usize = 2;
+const MAX_FILLERS: usize = 4;
 
 /// Words said between the digit groups of a read-out number.
-const EN_FILLERS: [&str; 14] = [
+const EN_FILLERS: [&str; 20] = [
     "uh", "um", "umm", "uhm", "er", "erm", "ah", "eh", "hmm", "and", "dash", "hyphen", "then",
-    "space",
+    "space", "ok", "okay", "yes", "yeah", "right", "so",
 ];
-const ZH_FILLERS: [&str; 10] = [
-    "横杠", "那个", "然后", "就是", "呃", "嗯", "啊", "额", "杠", "哦",
+/// 对 and 是: a read-back confirmed group by group (幺三八，对，一二三四，对，…).
+const ZH_FILLERS: [&str; 13] = [
+    "横杠", "那个", "然后", "就是", "呃", "嗯", "啊", "额", "杠", "哦", "对", "是", "好",
 ];
+/// Numeral idioms that read no number.
+const ZH_IDIOMS: [&str; 4] = ["三三两两", "七七八八", "一五一十", "三三五五"];
 
 /// A digit as written: chars [start, end) stand for `count` digits ("double" for one more).
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +131,8 @@ struct Unit {
     needs_neighbour: bool,
     /// "double"/"triple": counts only before a digit.
     multiplier: bool,
+    /// "thirty": the digit word after it ("thirty eight") is its second digit, not a third.
+    tens: bool,
 }
 
 fn number_masks(chars: &[char]) -> Vec<Mask> {
@@ -114,9 +143,14 @@ fn number_masks(chars: &[char]) -> Vec<Mask> {
         let (first, mut last, mut count) = (k, k, units[k].count);
         while last + 1 < units.len() && bridged(chars, units[last].end, units[last + 1].start) {
             last += 1;
-            count += units[last].count;
+            let (prev, unit) = (units[last - 1], units[last]);
+            let second_of_pair = prev.tens
+                && unit.count == 1
+                && chars[unit.start].is_ascii_alphabetic()
+                && chars[prev.end..unit.start].iter().all(|&c| c == ' ' || c == '-');
+            count += if second_of_pair { 0 } else { unit.count };
         }
-        if count >= 7 {
+        if count >= 7 && !reads_no_one(&chars[units[first].start..units[last].end], chars.get(units[last].end)) {
             out.push(Mask {
                 start: units[first].start,
                 end: units[last].end,
@@ -126,6 +160,26 @@ fn number_masks(chars: &[char]) -> Vec<Mask> {
         k = last + 1;
     }
     out
+}
+
+/// Whether a run of digits is a date, a time (range) or an amount, not a person's number:
+/// `2024-03-05 10:30`, `10:30-11:45`, `1990-2024`, `¥12,345.67`, `1,250,000元`. What the
+/// personal-data rules call a number is masked all the same ([`masks`]).
+fn reads_no_one(run: &[char], after: Option<&char>) -> bool {
+    static RE: std::sync::OnceLock<[regex::Regex; 4]> = std::sync::OnceLock::new();
+    let [date, time, years, amount] = RE.get_or_init(|| {
+        let re = |p: &str| regex::Regex::new(p).expect("valid regex");
+        [
+            re(r"^(19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?(\s*\d{1,2}\s*[:点时]\s*\d{1,2}(\s*[:分]\s*\d{1,2})?)?$"),
+            re(r"^\d{1,2}[:：]\d{2}(\s*[-–~至到]\s*\d{1,2}[:：]\d{2})?$"),
+            re(r"^(19|20)\d\d\s*[-–~至到]\s*(19|20)\d\d$"),
+            re(r"^[¥$￥]?\s*\d{1,3}(,\d{3})+(\.\d{1,2})?$"),
+        ]
+    });
+    let text: String = run.iter().collect();
+    let currency = text.starts_with(['¥', '$', '￥'])
+        || after.is_some_and(|c| matches!(c, '元' | '块' | '万' | '亿'));
+    date.is_match(&text) || time.is_match(&text) || years.is_match(&text) || (currency && amount.is_match(&text))
 }
 
 /// The digits of `chars`: every candidate, then those that need a neighbour kept only where
@@ -196,7 +250,12 @@ fn candidate_units(chars: &[char]) -> Vec<Unit> {
             count: 1,
             needs_neighbour,
             multiplier: false,
+            tens: false,
         };
+        if let Some(len) = idiom_at(chars, i) {
+            i += len;
+            continue;
+        }
         if is_digit_char(c) || digit_in_run(chars, i).is_some() {
             out.push(unit(false));
         } else if c != '要' && telephone_digit(c).is_some() {
@@ -207,13 +266,30 @@ fn candidate_units(chars: &[char]) -> Vec<Unit> {
     out
 }
 
+/// The length of a numeral idiom (三三两两) at `chars[i]`.
+fn idiom_at(chars: &[char], i: usize) -> Option<usize> {
+    ZH_IDIOMS.iter().find_map(|w| {
+        let w: Vec<char> = w.chars().collect();
+        (chars.len() >= i + w.len() && chars[i..i + w.len()] == w[..]).then_some(w.len())
+    })
+}
+
 /// An English word that reads a digit: "four", "oh" and "o" (only beside digits), "double"
 /// and "triple" (only before one, counting one or two more).
 fn word_unit(word: &str, start: usize, end: usize) -> Option<Unit> {
+    const TEENS: [&str; 10] = [
+        "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+        "eighteen", "nineteen",
+    ];
+    const TENS: [&str; 8] = [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
     let (count, needs_neighbour, multiplier) = match word {
         "double" => (1, true, true),
         "triple" => (2, true, true),
         "o" | "oh" => (1, true, false),
+        // a number read in pairs ("eleven thirty eight"): only beside other digits
+        w if TEENS.contains(&w) || TENS.contains(&w) => (2, true, false),
         w if english_digit(w).is_some() => (1, false, false),
         _ => return None,
     };
@@ -223,6 +299,7 @@ fn word_unit(word: &str, start: usize, end: usize) -> Option<Unit> {
         count,
         needs_neighbour,
         multiplier,
+        tens: TENS.contains(&word),
     })
 }
 
@@ -257,7 +334,7 @@ fn bridged(chars: &[char], a: usize, b: usize) -> bool {
     while i < b {
         let c = chars[i];
         if c == JOIN || !c.is_alphanumeric() {
-            seps += 1;
+            seps += usize::from(!is_invisible(c));
             i += 1;
         } else if let Some(len) = filler_at(chars, i, b) {
             fillers += 1;
@@ -270,6 +347,11 @@ fn bridged(chars: &[char], a: usize, b: usize) -> bool {
         }
     }
     true
+}
+
+/// Zero-width and other format characters: nothing a reader sees between two digits.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}')
 }
 
 /// The length of a filler word starting at `chars[i]` and ending by `b`.
