@@ -291,6 +291,14 @@ fn read_packets(
                 }
                 None => return Ok(()),
             },
+            // damage the demuxer may resynchronise past, as the decoder does a bad packet
+            Err(SymError::DecodeError(_))
+                if out.frames > 0 && out.bad_in_a_row < MAX_CONSECUTIVE_BAD_PACKETS =>
+            {
+                out.bad_in_a_row += 1;
+                out.bad_packets += 1;
+                continue;
+            }
             Err(e) => {
                 out.ended_early = Some(e.to_string());
                 return Ok(());
