@@ -76,9 +76,15 @@ fn decode_file(path: &Path, keep: Option<usize>) -> Result<DecodedChannel, Audio
     let (mut format, start) = match open_format(path, file_len)? {
         Opened::Gsm => return decode_gsm(path, keep),
         Opened::Reader(format, start) => (format, start),
+        Opened::DamagedOgg(format) => (format, 0),
     };
     let mut track = open_track(path, &*format)?;
     let mut out = Collected::new(keep, &track, file_len.saturating_sub(start));
+    if format.format_info().short_name == "ogg" && out.declared.is_none() {
+        // read as a stream, the reader knows no length: the last page's position says it
+        out.declared = repair::ogg_last_granule(path, file_len);
+        out.damaged_pages = true;
+    }
     read_packets(path, &mut *format, &mut track, &mut out)?;
     out.finish(path, format.format_info().short_name, &track)
 }
@@ -104,6 +110,8 @@ fn check_file(path: &Path) -> Result<u64, AudioError> {
 /// ID3v2 tags), or a GSM WAV for our own decoder.
 enum Opened {
     Reader(Box<dyn FormatReader>, u64),
+    /// An Ogg file with a damaged page, read as a stream (see [`repair::unseekable`]).
+    DamagedOgg(Box<dyn FormatReader>),
     Gsm,
 }
 
@@ -144,7 +152,21 @@ fn open_format(path: &Path, file_len: u64) -> Result<Opened, AudioError> {
             None => {}
         }
     }
+    if matches!(err, SymError::DecodeError(_)) && starts_with(path, b"OggS") {
+        let stream = repair::unseekable(path, file_len).map_err(open_err)?;
+        if let Ok(format) = probe(path, Box::new(stream)) {
+            return Ok(Opened::DamagedOgg(format));
+        }
+    }
     Err(probe_error(path, err))
+}
+
+fn starts_with(path: &Path, magic: &[u8]) -> bool {
+    use std::io::Read;
+    let mut head = vec![0u8; magic.len()];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == magic)
 }
 
 fn probe(path: &Path, source: Box<dyn MediaSource>) -> Result<Box<dyn FormatReader>, SymError> {
@@ -348,11 +370,11 @@ fn decode_packet(
     out: &mut Collected,
 ) -> Result<bool, AudioError> {
     let at = track.packet_time(packet);
-    out.packet_bytes += packet.data.len() as u64;
-    out.largest_packet = out.largest_packet.max(packet.data.len() as u64);
     let err = match track.decoder.decode(packet) {
         Ok(buf) => {
             out.bad_in_a_row = 0;
+            out.good_packets += 1;
+            out.good_bytes += packet.data.len() as u64;
             if buf.frames() > 0 {
                 out.fill_gap(at, buf.spec().rate());
                 out.append(path, &buf)?;
@@ -404,11 +426,13 @@ struct Collected {
     max_diff: f32,
     bad_in_a_row: usize,
     bad_packets: usize,
-    /// Bytes after any leading tags, and the bytes of the packets read from them: what the
-    /// demuxer skipped between packets (damage it resynchronised past) is the difference.
+    /// The Ogg reader refused a damaged page: what is missing was lost to it.
+    damaged_pages: bool,
+    /// Bytes after any leading tags, and the packets that decoded from them: what the demuxer
+    /// skipped (damage it resynchronised past) or could not decode is the difference.
     source_bytes: u64,
-    packet_bytes: u64,
-    largest_packet: u64,
+    good_bytes: u64,
+    good_packets: u64,
     /// The current stream's first packet: frames decoded before it, and its time.
     origin: Option<(u64, f64)>,
     /// Logical streams started (chained Ogg), the first included.
@@ -444,9 +468,10 @@ impl Collected {
             max_diff: 0.0,
             bad_in_a_row: 0,
             bad_packets: 0,
+            damaged_pages: false,
             source_bytes,
-            packet_bytes: 0,
-            largest_packet: 0,
+            good_bytes: 0,
+            good_packets: 0,
             origin: None,
             streams: 1,
             gaps: (0, 0, 0.0),
@@ -591,6 +616,7 @@ impl Collected {
         }
         if let Some(missing) = damaged_shortfall {
             let what = match self.skipped_bytes() {
+                _ if self.damaged_pages => "Ogg pages damaged (bad checksums)".to_string(),
                 Some(bytes) => format!("{bytes} bytes could not be decoded and were skipped"),
                 None => format!("{} undecodable packet(s) skipped", self.bad_packets),
             };
@@ -648,11 +674,13 @@ impl Collected {
         })
     }
 
-    /// Bytes between packets the demuxer skipped, when more than headers, trailing tags and a
-    /// cut-off last packet account for: damage inside the file (a cut-off file has none).
+    /// Bytes that gave no audio, when more than headers, trailing tags and a cut-off last
+    /// packet account for (a few packets' worth): damage inside the file, which a file that
+    /// was only cut short does not have.
     fn skipped_bytes(&self) -> Option<u64> {
-        let skipped = self.source_bytes.saturating_sub(self.packet_bytes);
-        (skipped > 4 * self.largest_packet + 1024).then_some(skipped)
+        let skipped = self.source_bytes.saturating_sub(self.good_bytes);
+        let packet = self.good_bytes / self.good_packets.max(1);
+        (skipped > 4 * packet + 1024).then_some(skipped)
     }
 
     /// Frames missing against the header's count: none, a cut-off file (an error), or — when
@@ -667,7 +695,8 @@ impl Collected {
         if self.frames + slack >= declared {
             return Ok(None);
         }
-        if self.streams == 1 && (self.bad_packets > 0 || self.skipped_bytes().is_some()) {
+        let damaged = self.bad_packets > 0 || self.damaged_pages || self.skipped_bytes().is_some();
+        if self.streams == 1 && damaged {
             return Ok(Some(declared - self.frames));
         }
         Err(AudioError::Truncated {

@@ -20,6 +20,7 @@ pub(super) struct Spliced {
     start: u64,
     len: u64,
     pos: u64,
+    seekable: bool,
 }
 
 impl Spliced {
@@ -65,7 +66,7 @@ impl Seek for Spliced {
 
 impl MediaSource for Spliced {
     fn is_seekable(&self) -> bool {
-        true
+        self.seekable
     }
 
     fn byte_len(&self) -> Option<u64> {
@@ -91,6 +92,7 @@ pub(super) fn skip_id3v2(path: &Path, file_len: u64) -> io::Result<Option<(Splic
         start: at,
         len: file_len - at,
         pos: 0,
+        seekable: true,
     };
     Ok(Some((after_tags, at)))
 }
@@ -111,6 +113,36 @@ fn id3v2_len_at(file: &mut File, at: u64) -> io::Result<Option<u64>> {
         .fold(0u64, |acc, &b| (acc << 7) | u64::from(b));
     let footer = if h[5] & 0x10 != 0 { 10 } else { 0 };
     Ok(Some(10 + size + footer))
+}
+
+/// The whole file, read as a stream that cannot seek: symphonia's Ogg reader then reads pages in
+/// order instead of first scanning the file's last ones for its length, where one damaged page
+/// makes it refuse the whole file.
+pub(super) fn unseekable(path: &Path, file_len: u64) -> io::Result<Spliced> {
+    Ok(Spliced {
+        head: Vec::new(),
+        file: File::open(path)?,
+        start: 0,
+        len: file_len,
+        pos: 0,
+        seekable: false,
+    })
+}
+
+/// The granule position (for Vorbis and FLAC in Ogg: the frame count) of an Ogg file's last
+/// page, found in its last 64 KiB (the largest page), or None.
+pub(super) fn ogg_last_granule(path: &Path, file_len: u64) -> Option<u64> {
+    let mut file = File::open(path).ok()?;
+    let from = file_len.saturating_sub(65_536);
+    file.seek(SeekFrom::Start(from)).ok()?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail).ok()?;
+    let at = tail
+        .windows(4)
+        .rposition(|w| w == b"OggS")
+        .filter(|&at| at + 14 <= tail.len() && tail[at + 4] == 0)?;
+    let granule = u64::from_le_bytes(tail[at + 6..at + 14].try_into().ok()?);
+    (granule != u64::MAX).then_some(granule)
 }
 
 /// What [`repair_wav`] makes of a RIFF/WAVE file symphonia refused.
@@ -169,6 +201,7 @@ pub(super) fn repair_wav(path: &Path, file_len: u64) -> io::Result<Option<WavRep
         start: data.start as u64,
         len: declared,
         pos: 0,
+        seekable: true,
     })))
 }
 
