@@ -2,8 +2,10 @@
 //! samples per channel, resamples to the 16 kHz that Whisper and the analysis stage work at,
 //! and finds where each channel has speech (both transcription and analysis use that).
 
+mod collect;
 mod decode;
 mod gsm;
+mod identify;
 mod levels;
 mod repair;
 mod resample;
