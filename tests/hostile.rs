@@ -802,3 +802,153 @@ fn a_later_night_with_the_same_names_keeps_both_recordings() {
     }
     assert_eq!(paths(sql).len(), 3);
 }
+
+/// The audio classes of issue #37, one file each in one batch: every call scored, with a
+/// warning where decoding repaired something, or an error row saying "truncated".
+#[test]
+fn damaged_and_unusual_audio_is_decoded_or_named_call_by_call() {
+    let d = common::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(input.join(name), bytes).unwrap();
+    let read = |name: &str| std::fs::read(fixture(name)).unwrap();
+    // samples that are not numbers, at a rate that is resampled (the rubato panic)
+    common::write_f32_wav(&input.join("nan.wav"), 44_100, 2, 44_100 * 6, |i, c| {
+        if c == 1 && i % 500 == 0 {
+            f32::NAN
+        } else {
+            common::two_voices(44_100, i, c)
+        }
+    });
+    common::write_f32_wav(&input.join("huge.wav"), 16_000, 1, 16_000 * 4, |i, _| {
+        common::two_voices(16_000, i, 0) * 1e30
+    });
+    // two Ogg streams one after the other; an MP3 behind a 2.5 MB ID3v2 tag (a cover)
+    let ogg = read("vorbis_48k_stereo.ogg");
+    write("chained.ogg", &[ogg.clone(), ogg].concat());
+    write(
+        "cover.mp3",
+        &[id3v2_tag(2_500_000), read("mp3_44k_stereo.mp3")].concat(),
+    );
+    // WAV chunks ffmpeg reads: odd data without its pad byte then a LIST, a 17-byte fmt
+    let pcm8: Vec<u8> = (0..8001 * 3)
+        .map(|i| if i / 20 % 2 == 0 { 60 } else { 196 })
+        .collect();
+    let fmt8 = common::fmt_body(1, 1, 8000, 8);
+    let list = b"INFOISFT\x05\0\0\0abcde";
+    write(
+        "odd.wav",
+        &common::wav_bytes(&[
+            (b"fmt ", &fmt8, true),
+            (b"data", &pcm8, false),
+            (b"LIST", list, false),
+        ]),
+    );
+    let fmt17 = [common::fmt_body(1, 1, 8000, 8), vec![0]].concat();
+    write(
+        "fmt17.wav",
+        &common::wav_bytes(&[(b"fmt ", &fmt17, true), (b"data", &pcm8, true)]),
+    );
+    // a data chunk that claims twice the bytes the file has (RIFF size right): cut short
+    let mut past = common::wav_bytes(&[(b"fmt ", &fmt8, true), (b"data", &pcm8, true)]);
+    let at = past.windows(4).position(|w| w == b"data").unwrap() + 4;
+    past[at..at + 4].copy_from_slice(&(pcm8.len() as u32 * 2).to_le_bytes());
+    write("data-past-end.wav", &past);
+    // 4 KB of damage in the middle of each compressed format; an M4A cut in half
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    for name in [
+        "flac_8k_stereo.flac",
+        "mp3_22k_stereo.mp3",
+        "vorbis_48k_stereo.ogg",
+        "aac_16k_stereo.m4a",
+    ] {
+        let mut b = read(&format!("long/{name}"));
+        let mid = b.len() / 2;
+        for v in &mut b[mid..mid + 4096] {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            *v = rng as u8;
+        }
+        write(&format!("damaged-{name}"), &b);
+    }
+    let m4a = read("aac_44k_stereo.m4a");
+    write("cut.m4a", &m4a[..m4a.len() / 2]);
+
+    let out = d.path().join("ds");
+    let (code, err, _) = run_bounded(
+        &[
+            "batch".as_ref(),
+            "--no-asr".as_ref(),
+            input.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows = rows(&out);
+    let df = callqa::store::query(
+        &out,
+        "SELECT call_id, decode_warnings, duration_s, agent_peak_dbfs FROM calls",
+    )
+    .unwrap();
+    let text = |n: &str, i: usize| {
+        let c = df.column(n).unwrap().str().unwrap();
+        c.get(i).unwrap_or_default().to_string()
+    };
+    let float = |n: &str, i: usize| df.column(n).unwrap().f64().unwrap().get(i);
+    let row = |id: &str| {
+        (0..df.height())
+            .find(|&i| text("call_id", i) == id)
+            .unwrap()
+    };
+    // (call, what its warning says, its duration in seconds)
+    for (id, warning, duration) in [
+        ("nan", "not a number", 6.0),
+        ("huge", "beyond full scale", 4.0),
+        ("chained", "", 1.0),
+        ("cover", "", 0.5),
+        ("odd", "", 3.0),
+        ("fmt17", "", 3.0),
+        ("damaged-flac_8k_stereo", "damaged data", 4.0),
+        ("damaged-aac_16k_stereo", "damaged data", 4.0),
+        ("damaged-mp3_22k_stereo", "damaged data", 2.0),
+        ("damaged-vorbis_48k_stereo", "damaged data", 1.5),
+    ] {
+        let (status, error) = &rows[id];
+        assert_eq!(status, "ok", "{id}: {error}");
+        let i = row(id);
+        let w = text("decode_warnings", i);
+        match warning {
+            "" => assert_eq!(w, "", "{id}"),
+            _ => assert!(w.contains(warning), "{id}: {w:?}"),
+        }
+        let got = float("duration_s", i).unwrap();
+        assert!(
+            got >= duration - 0.05 && got <= 4.2_f64.max(duration + 0.15),
+            "{id}: {got} s"
+        );
+    }
+    // levels stay sane: the 1e30 call's peak is full scale, not +594 dBFS
+    assert!(float("agent_peak_dbfs", row("huge")).unwrap_or(0.0) <= 0.0);
+    for id in ["data-past-end", "cut"] {
+        let (status, error) = &rows[id];
+        assert_eq!(status, "error", "{id}");
+        assert!(error.contains("truncated"), "{id}: {error}");
+    }
+    assert_eq!(rows.len(), 12, "{rows:?}");
+}
+
+/// An ID3v2.3 tag of `size` bytes in all: one APIC frame of noise, as a big embedded cover.
+fn id3v2_tag(size: usize) -> Vec<u8> {
+    let body = size - 10;
+    let frame = body - 10;
+    let mut t = b"ID3\x03\x00\x00".to_vec();
+    t.extend((0..4).rev().map(|k| ((body >> (7 * k)) & 0x7F) as u8));
+    t.extend_from_slice(b"APIC");
+    t.extend_from_slice(&(frame as u32).to_be_bytes());
+    t.extend_from_slice(&[0, 0]);
+    t.extend((0..frame).map(|i| (i * 7 % 251) as u8));
+    t
+}

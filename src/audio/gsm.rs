@@ -324,6 +324,7 @@ pub(super) fn decode_wav(path: &Path) -> Result<Audio, AudioError> {
             sample_rate: rate,
             channels: 1,
             bits_per_sample: None,
+            decode_warnings: Vec::new(),
         },
         channels: vec![samples],
     })

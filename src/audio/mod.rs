@@ -2,9 +2,12 @@
 //! samples per channel, resamples to the 16 kHz that Whisper and the analysis stage work at,
 //! and finds where each channel has speech (both transcription and analysis use that).
 
+mod collect;
 mod decode;
 mod gsm;
+mod identify;
 mod levels;
+mod repair;
 mod resample;
 mod tones;
 pub mod vad;
@@ -44,6 +47,7 @@ impl Audio {
             sample_rate: rate,
             channels: channels.len(),
             bits_per_sample: Some(32),
+            decode_warnings: Vec::new(),
         };
         Audio {
             rate,
@@ -63,6 +67,10 @@ pub struct SourceInfo {
     pub sample_rate: u32,
     pub channels: usize,
     pub bits_per_sample: Option<u32>,
+    /// What decoding repaired and the call's measures rest on: samples that were not numbers
+    /// (set to silence), float samples beyond full scale (clipped), damaged data decoded around,
+    /// streams skipped. Empty for a clean file.
+    pub decode_warnings: Vec<String>,
 }
 
 /// Why a file could not be turned into audio. Every variant names the file.
@@ -96,22 +104,52 @@ pub enum AudioError {
     Resample { from: u32, to: u32, detail: String },
 }
 
-/// A RIFF/WAVE file's chunks: id, body, and whether the file ends before the body does.
-fn riff_chunks(bytes: &[u8]) -> Vec<(&[u8], &[u8], bool)> {
+/// One chunk of a RIFF file: its id, where its body starts and the length its header gives.
+pub(super) struct RiffChunk {
+    pub id: [u8; 4],
+    pub start: usize,
+    pub len: u64,
+}
+
+/// The chunks of a RIFF/WAVE file's first `bytes`, in order. A chunk of odd length is followed
+/// by a pad byte, unless the writer left it out: then the next chunk's id starts right after
+/// the body, and that is where it is read (as ffmpeg does).
+pub(super) fn riff_layout(bytes: &[u8]) -> Vec<RiffChunk> {
+    let looks_like_id = |at: usize| {
+        bytes
+            .get(at..at.saturating_add(4))
+            .is_some_and(|id| id.iter().all(|b| (0x20..0x7F).contains(b)))
+    };
     let mut out = Vec::new();
     let mut pos = 12;
     while pos + 8 <= bytes.len() {
-        let id = &bytes[pos..pos + 4];
-        let len = u32::from_le_bytes([
-            bytes[pos + 4],
-            bytes[pos + 5],
-            bytes[pos + 6],
-            bytes[pos + 7],
-        ]) as usize;
+        let id: [u8; 4] = bytes[pos..pos + 4].try_into().expect("4 bytes");
+        let len = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().expect("4 bytes"));
         let start = pos + 8;
-        let end = start.saturating_add(len);
-        out.push((id, &bytes[start..end.min(bytes.len())], end > bytes.len()));
-        pos = end.saturating_add(len & 1);
+        let end = start.saturating_add(len as usize);
+        out.push(RiffChunk {
+            id,
+            start,
+            len: u64::from(len),
+        });
+        pos = if len & 1 == 1 && !looks_like_id(end + 1) && looks_like_id(end) {
+            end
+        } else {
+            end.saturating_add(len as usize & 1)
+        };
     }
     out
+}
+
+/// A RIFF/WAVE file's chunks: id, body, and whether the file ends before the body does.
+fn riff_chunks(bytes: &[u8]) -> Vec<(&[u8], &[u8], bool)> {
+    riff_layout(bytes)
+        .into_iter()
+        .map(|c| {
+            let start = c.start.min(bytes.len());
+            let end = c.start.saturating_add(c.len as usize);
+            let id = &bytes[start - 8..start - 4];
+            (id, &bytes[start..end.min(bytes.len())], end > bytes.len())
+        })
+        .collect()
 }

@@ -19,6 +19,10 @@ pub fn render_check(r: &CallResult) -> String {
         r.source.codec,
         r.source.sample_rate
     );
+    // repairs the measures rest on: shown before them
+    for w in &r.source.decode_warnings {
+        s += &format!("  warning: {w}\n");
+    }
     for m in &a.speakers {
         let flags: Vec<String> = m.flags.iter().map(ToString::to_string).collect();
         s += &format!(

@@ -66,5 +66,9 @@ pub fn render_probe(r: &ProbeReport) -> String {
             db(l.rms_dbfs)
         );
     }
+    // what decoding repaired: the levels above are of the repaired samples
+    for w in &r.source.decode_warnings {
+        s += &format!("  warning   {w}\n");
+    }
     s
 }

@@ -48,6 +48,10 @@ pub struct CallRow {
     pub input_key: String,
     pub status: CallStatus,
     pub error: Option<String>,
+    /// What decoding repaired in a scored call (samples that were not numbers, float samples
+    /// beyond full scale, damaged data decoded around, chained streams skipped), `; `-separated;
+    /// null when nothing was, on error rows, and in parts written before the column existed.
+    pub decode_warnings: Option<String>,
     pub format: Option<String>,
     pub codec: Option<String>,
     pub sample_rate: Option<i64>,
@@ -213,7 +217,8 @@ macro_rules! table {
 }
 
 table! { CallRow, calls_frame, calls_from_frame, [
-    call_id, agent_id, team, started_at, path, content_hash, input_key, status, error, format,
+    call_id, agent_id, team, started_at, path, content_hash, input_key, status, error,
+    decode_warnings, format,
     codec, sample_rate, channels, duration_s, language, score, pass, auto_fail, score_items,
     finding_count, tags, escalation, agent_talk_s, customer_talk_s, agent_talk_share,
     dead_air_s, dead_air_count, hold_s, hold_count, agent_talk_over_count, customer_talk_over_count,
@@ -284,6 +289,8 @@ pub fn call_rows(
     call.status = CallStatus::Ok;
     call.format = Some(r.source.format.clone());
     call.codec = Some(r.source.codec.clone());
+    call.decode_warnings =
+        (!r.source.decode_warnings.is_empty()).then(|| r.source.decode_warnings.join("; "));
     call.sample_rate = Some(i64::from(r.source.sample_rate));
     call.channels = Some(r.source.channels as i64);
     call.duration_s = Some(r.duration_s);

@@ -213,3 +213,77 @@ pub fn tempdir() -> std::io::Result<TempDir> {
         }
     }
 }
+
+/// A RIFF/WAVE file from its chunks, each (id, body, pad): `pad` adds the byte an odd-length
+/// body must be followed by, which hostile tests leave out. The RIFF size is the file's.
+pub fn wav_bytes(chunks: &[(&[u8; 4], &[u8], bool)]) -> Vec<u8> {
+    let mut body = b"WAVE".to_vec();
+    for (id, data, pad) in chunks {
+        body.extend_from_slice(*id);
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        if *pad && data.len() % 2 == 1 {
+            body.push(0);
+        }
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// A `fmt ` body: format tag, channels, rate, bits per sample (block align and byte rate
+/// derived).
+pub fn fmt_body(tag: u16, channels: u16, rate: u32, bits: u16) -> Vec<u8> {
+    let align = channels * bits / 8;
+    let mut f = Vec::with_capacity(16);
+    f.extend_from_slice(&tag.to_le_bytes());
+    f.extend_from_slice(&channels.to_le_bytes());
+    f.extend_from_slice(&rate.to_le_bytes());
+    f.extend_from_slice(&(rate * u32::from(align)).to_le_bytes());
+    f.extend_from_slice(&align.to_le_bytes());
+    f.extend_from_slice(&bits.to_le_bytes());
+    f
+}
+
+/// A 32-bit float WAV (format tag 3): any value, NaN and ±Inf included, as written.
+pub fn write_f32_wav(
+    path: &Path,
+    rate: u32,
+    channels: u16,
+    frames: usize,
+    mut sample: impl FnMut(usize, usize) -> f32,
+) {
+    let mut data = Vec::with_capacity(frames * channels as usize * 4);
+    for i in 0..frames {
+        for c in 0..channels as usize {
+            data.extend_from_slice(&sample(i, c).to_le_bytes());
+        }
+    }
+    let fmt = fmt_body(3, channels, rate, 32);
+    std::fs::write(
+        path,
+        wav_bytes(&[(b"fmt ", &fmt, true), (b"data", &data, true)]),
+    )
+    .unwrap();
+}
+
+/// Two voices of a call on two channels, `rate` Hz: the agent (channel 0) a 300 Hz tone in
+/// bursts, the customer (channel 1) a 450 Hz one answering between them; `dur` seconds.
+pub fn two_voices(rate: u32, i: usize, c: usize) -> f32 {
+    let t = i as f32 / rate as f32;
+    let agent = [(0.5, 2.5), (4.0, 5.5)]
+        .iter()
+        .any(|&(a, b)| (a..b).contains(&t));
+    let customer = [(2.7, 3.8)].iter().any(|&(a, b)| (a..b).contains(&t));
+    let (on, f) = if c == 0 {
+        (agent, 300.0)
+    } else {
+        (customer, 450.0)
+    };
+    if on {
+        0.3 * (2.0 * std::f32::consts::PI * f * t).sin()
+    } else {
+        0.0
+    }
+}
