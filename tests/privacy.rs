@@ -535,3 +535,49 @@ fn no_personal_data_survives_in_any_output() {
         &survivors[..survivors.len().min(5)]
     );
 }
+
+/// An adversarial pass's readings (issue #37): long separator runs, fillers and confirmations
+/// between groups, invisible separators, full-width letters, an address at any top-level
+/// domain, numbers read in pairs — and what must stay (dates, times, amounts, idioms).
+#[test]
+fn what_an_adversary_tried_is_masked_and_ordinary_numbers_stay() {
+    let zw = "\u{200b}".repeat(9);
+    for text in [
+        "您的手机号是138——————————1234——————————5678".to_string(),
+        "您的卡号是6222。。。。。。。。。0212。。。。。。。。。3456。。。。。。。。。7890".into(),
+        "您的手机号是幺三八，对，一二三四，对，五六七八".into(),
+        "your phone number is ｏｎｅ ｔｈｒｅｅ ｅｉｇｈｔ ｏｎｅ ｔｗｏ ｔｈｒｅｅ ｆｏｕｒ ｆｉｖｅ".into(),
+        "138呃呃呃1234呃呃呃5678".into(),
+        "138 uh um er 1234 uh um er 5678".into(),
+        "一三八 嗯嗯嗯 一二三四 嗯嗯嗯 五六七八".into(),
+        "138 dash dash dash 1234 5678".into(),
+        format!("138{zw}1234{zw}5678"),
+        "eleven thirty eight, twelve thirty four, fifty six seventy eight".into(),
+    ] {
+        let red = redact(&text);
+        assert!(!leaks(&red), "{text} → {red}");
+        let digits = normalise(&red).chars.iter().filter(|c| c.is_ascii_digit()).count();
+        assert_eq!(digits, 0, "{text} → {red}");
+    }
+    for text in [
+        "your email is zhangsan at company dot ai",
+        "ｌｉｌｅｉ＠ｑｑ．ｃｏｍ",
+        "zhangsan＠ｇｍａｉｌ。ｃｏｍ",
+    ] {
+        assert!(
+            redact(text).contains("[REDACTED]") && !redact(text).contains("zhangsan"),
+            "{text} → {}",
+            redact(text)
+        );
+    }
+    for text in [
+        "2024-03-05 10:30",
+        "营业时间10:30-11:45",
+        "1990-2024年",
+        "¥12,345.67",
+        "一共1,250,000元",
+        "三三两两，七七八八",
+    ] {
+        assert_eq!(redact(text), text);
+    }
+}

@@ -147,10 +147,12 @@ fn number_masks(chars: &[char]) -> Vec<Mask> {
             let second_of_pair = prev.tens
                 && unit.count == 1
                 && chars[unit.start].is_ascii_alphabetic()
-                && chars[prev.end..unit.start].iter().all(|&c| c == ' ' || c == '-');
+                && chars[prev.end..unit.start]
+                    .iter()
+                    .all(|&c| c == ' ' || c == '-');
             count += if second_of_pair { 0 } else { unit.count };
         }
-        if count >= 7 && !reads_no_one(&chars[units[first].start..units[last].end], chars.get(units[last].end)) {
+        if count >= 7 && !reads_no_one(chars, units[first].start, units[last].end) {
             out.push(Mask {
                 start: units[first].start,
                 end: units[last].end,
@@ -162,10 +164,13 @@ fn number_masks(chars: &[char]) -> Vec<Mask> {
     out
 }
 
-/// Whether a run of digits is a date, a time (range) or an amount, not a person's number:
-/// `2024-03-05 10:30`, `10:30-11:45`, `1990-2024`, `¥12,345.67`, `1,250,000元`. What the
+/// Whether a run of digits is a date, a time (range), an amount or idioms, not a person's
+/// number: `2024-03-05 10:30`, `10:30-11:45`, `1990-2024`, `¥12,345.67`, `1,250,000元`,
+/// 三三两两，七七八八. What the
 /// personal-data rules call a number is masked all the same ([`masks`]).
-fn reads_no_one(run: &[char], after: Option<&char>) -> bool {
+fn reads_no_one(chars: &[char], start: usize, end: usize) -> bool {
+    let run = &chars[start..end];
+    let (before, after) = (start.checked_sub(1).map(|i| chars[i]), chars.get(end));
     static RE: std::sync::OnceLock<[regex::Regex; 4]> = std::sync::OnceLock::new();
     let [date, time, years, amount] = RE.get_or_init(|| {
         let re = |p: &str| regex::Regex::new(p).expect("valid regex");
@@ -173,13 +178,17 @@ fn reads_no_one(run: &[char], after: Option<&char>) -> bool {
             re(r"^(19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?(\s*\d{1,2}\s*[:点时]\s*\d{1,2}(\s*[:分]\s*\d{1,2})?)?$"),
             re(r"^\d{1,2}[:：]\d{2}(\s*[-–~至到]\s*\d{1,2}[:：]\d{2})?$"),
             re(r"^(19|20)\d\d\s*[-–~至到]\s*(19|20)\d\d$"),
-            re(r"^[¥$￥]?\s*\d{1,3}(,\d{3})+(\.\d{1,2})?$"),
+            re(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$"),
         ]
     });
     let text: String = run.iter().collect();
-    let currency = text.starts_with(['¥', '$', '￥'])
+    let currency = before.is_some_and(|c| matches!(c, '¥' | '$' | '￥'))
         || after.is_some_and(|c| matches!(c, '元' | '块' | '万' | '亿'));
-    date.is_match(&text) || time.is_match(&text) || years.is_match(&text) || (currency && amount.is_match(&text))
+    date.is_match(&text)
+        || time.is_match(&text)
+        || years.is_match(&text)
+        || (currency && amount.is_match(&text))
+        || only_idioms(run)
 }
 
 /// The digits of `chars`: every candidate, then those that need a neighbour kept only where
@@ -235,10 +244,8 @@ fn candidate_units(chars: &[char]) -> Vec<Unit> {
                 .find(|&k| !chars[k].is_ascii_alphabetic())
                 .unwrap_or(chars.len());
             let word: String = chars[i..end].iter().collect::<String>().to_lowercase();
-            // "4one" is not a reading of a digit
-            let glued = i > 0 && chars[i - 1].is_ascii_digit()
-                || chars.get(end).is_some_and(char::is_ascii_digit);
-            if let Some(u) = word_unit(&word, i, end).filter(|_| !glued) {
+            // glued to digits too: Whisper writes "four２９" and "o9"
+            if let Some(u) = word_unit(&word, i, end) {
                 out.push(u);
             }
             i = end;
@@ -252,10 +259,7 @@ fn candidate_units(chars: &[char]) -> Vec<Unit> {
             multiplier: false,
             tens: false,
         };
-        if let Some(len) = idiom_at(chars, i) {
-            i += len;
-            continue;
-        }
+
         if is_digit_char(c) || digit_in_run(chars, i).is_some() {
             out.push(unit(false));
         } else if c != '要' && telephone_digit(c).is_some() {
@@ -266,20 +270,34 @@ fn candidate_units(chars: &[char]) -> Vec<Unit> {
     out
 }
 
-/// The length of a numeral idiom (三三两两) at `chars[i]`.
-fn idiom_at(chars: &[char], i: usize) -> Option<usize> {
-    ZH_IDIOMS.iter().find_map(|w| {
-        let w: Vec<char> = w.chars().collect();
-        (chars.len() >= i + w.len() && chars[i..i + w.len()] == w[..]).then_some(w.len())
-    })
+/// Whether a run is numeral idioms and nothing else (三三两两，七七八八).
+fn only_idioms(run: &[char]) -> bool {
+    let letters: Vec<char> = run
+        .iter()
+        .copied()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    letters.len() % 4 == 0
+        && letters.chunks(4).all(|w| {
+            let w: String = w.iter().collect();
+            ZH_IDIOMS.contains(&w.as_str())
+        })
 }
 
 /// An English word that reads a digit: "four", "oh" and "o" (only beside digits), "double"
 /// and "triple" (only before one, counting one or two more).
 fn word_unit(word: &str, start: usize, end: usize) -> Option<Unit> {
     const TEENS: [&str; 10] = [
-        "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-        "eighteen", "nineteen",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
     ];
     const TENS: [&str; 8] = [
         "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
