@@ -779,17 +779,19 @@ fn query_runs_sql_and_a_second_reader_sees_the_same_data() {
         "f,g,a,n\n\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(A1),A01,-1.5"
     );
     // the SQL sees the dataset's tables, not the disk
-    let (code, _, stderr) = callqa(&[
-        "query",
-        "--out",
-        c.out.to_str().unwrap(),
+    for sql in [
         "SELECT * FROM read_parquet('/etc/x.parquet')",
-    ]);
-    assert_eq!(code, 1);
-    assert!(
-        stderr.contains("read_parquet") && stderr.contains("refused"),
-        "{stderr}"
-    );
+        "SELECT * FROM \"read_parquet\"('/etc/x.parquet')",
+        "SELECT * FROM read_parquet/**/('/etc/x.parquet')",
+        "SELECT * FROM READ_CSV ('/etc/passwd')",
+    ] {
+        let (code, _, stderr) = callqa(&["query", "--out", c.out.to_str().unwrap(), sql]);
+        assert_eq!(code, 1, "{sql}");
+        assert!(
+            stderr.to_lowercase().contains("read_") && stderr.contains("refused"),
+            "{stderr}"
+        );
+    }
     let findings = sql(&c.out, "SELECT * FROM findings").height();
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),

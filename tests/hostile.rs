@@ -792,6 +792,20 @@ fn a_later_night_with_the_same_names_keeps_both_recordings() {
     );
     // the verdict stays with the recording it was given on
     assert_eq!(paths("SELECT call_id FROM reviews"), vec!["0001"]);
+    // a run without transcription keeps the transcribed results (and what the verdicts are on)
+    let (code, stdout, err) = common::callqa(&[
+        "batch",
+        day1.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-asr",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("0 scored") && err.contains("--no-asr run does not replace"),
+        "{stdout}{err}"
+    );
     for dir in [&day2, &day1] {
         let (code, stdout, err) = batch(dir);
         assert_eq!(code, 0, "{err}");
@@ -951,4 +965,61 @@ fn id3v2_tag(size: usize) -> Vec<u8> {
     t.extend_from_slice(&[0, 0]);
     t.extend((0..frame).map(|i| (i * 7 % 251) as u8));
     t
+}
+
+/// Recordings of one name in several folders keep their ids whatever the listing order makes
+/// of them (a folder that sorts first added later), and a file that was cut short and is whole
+/// now replaces its error row instead of being stored beside it.
+#[test]
+fn ids_follow_recordings_when_folders_are_added_or_files_completed() {
+    let d = common::tempdir().unwrap();
+    let input = d.path().join("in");
+    let tone = |f: f32| move |i: usize, c: usize| 0.3 * (i as f32 * f * (c + 1) as f32).sin();
+    for (dir, f) in [("s1", 0.05), ("s2", 0.06)] {
+        std::fs::create_dir_all(input.join(dir)).unwrap();
+        write_mulaw_wav(&input.join(dir).join("d.wav"), 8000, 2, 8000 * 3, tone(f));
+    }
+    let whole = d.path().join("k.wav");
+    write_mulaw_wav(&whole, 8000, 2, 8000 * 3, tone(0.08));
+    let bytes = std::fs::read(&whole).unwrap();
+    std::fs::write(input.join("s1/k.wav"), &bytes[..3000]).unwrap();
+    let out = d.path().join("ds");
+    let batch = || {
+        let (code, stdout, err) = common::callqa(&[
+            "batch",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-asr",
+            "--quiet",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        stdout
+    };
+    batch();
+    std::fs::create_dir_all(input.join("s0")).unwrap();
+    write_mulaw_wav(&input.join("s0/d.wav"), 8000, 2, 8000 * 3, tone(0.07));
+    std::fs::write(input.join("s1/k.wav"), &bytes).unwrap();
+    let stdout = batch();
+    assert!(
+        stdout.contains("2 scored") && stdout.contains("2 already done"),
+        "{stdout}"
+    );
+    let calls = rows(&out);
+    let ids: Vec<(&str, &str)> = calls
+        .iter()
+        .map(|(id, (s, _))| (id.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(ids.len(), 4, "{calls:?}");
+    assert_eq!(
+        ids.iter().filter(|(id, _)| id.starts_with('k')).count(),
+        1,
+        "{calls:?}"
+    );
+    assert!(ids.iter().all(|(_, s)| *s == "ok"), "{calls:?}");
+    let stdout = batch();
+    assert!(
+        stdout.contains("0 scored") && stdout.contains("4 already done"),
+        "{stdout}"
+    );
 }

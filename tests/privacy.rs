@@ -477,7 +477,7 @@ fn no_personal_data_survives_in_any_output() {
         "--verdict",
         "reject",
         "--reviewer",
-        "qa1",
+        "zhang.san@bank.com",
         "--note",
         note,
     ]);
@@ -487,7 +487,7 @@ fn no_personal_data_survives_in_any_output() {
     assert_eq!(code, 0, "{err}");
 
     let mut texts = column_values(&out, "segments", &["text", "raw_text", "second_choices"]);
-    texts.extend(column_values(&out, "reviews", &["note"]));
+    texts.extend(column_values(&out, "reviews", &["note", "reviewer"]));
     let quoting = "FROM findings WHERE kind <> 'required'";
     let df =
         callqa::store::query(&out, &format!("SELECT matched_text, evidence {quoting}")).unwrap();

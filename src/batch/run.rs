@@ -200,6 +200,7 @@ fn plan(
         .collect();
     summary.renamed = identity::assign(&mut hashed, done);
     let mut todo: Vec<(CallInput, String)> = Vec::new();
+    let mut transcribed_kept = 0;
     for (c, hash) in hashed {
         let stored = done.get(&c.call_id);
         let path = crate::call::os_text(c.path.as_os_str());
@@ -208,6 +209,15 @@ fn plan(
                 "{path}: cannot be read now; the result stored for call {} is kept",
                 c.call_id
             ));
+            continue;
+        }
+        // a run without transcription would replace transcripts, findings and the verdicts'
+        // footing with acoustic measures alone
+        let transcribed = |d: &store::Done| {
+            d.status == CallStatus::Ok && d.model_id != "none" && d.content_hash == hash
+        };
+        if run.model_id == "none" && !opts.force && stored.is_some_and(transcribed) {
+            transcribed_kept += 1;
             continue;
         }
         let key = store::resume_key(
@@ -220,6 +230,12 @@ fn plan(
         if opts.force || hash.is_empty() || stored.is_none_or(|d| d.key != key) {
             todo.push((c, hash));
         }
+    }
+    if transcribed_kept > 0 {
+        summary.kept.push(format!(
+            "{transcribed_kept} calls transcribed before are kept as they are: a --no-asr run does \
+             not replace a transcribed result (--force does)"
+        ));
     }
     summary.skipped = summary.in_shard - todo.len();
     // longest first (by file size), handed out in that order: a batch must not end on one long

@@ -211,6 +211,8 @@ pub struct Done {
     /// Which recording the row is of: its content hash (empty: it could not be read) and path.
     pub content_hash: String,
     pub path: String,
+    /// The Whisper model that transcribed it (`none`: acoustic measures only).
+    pub model_id: String,
 }
 
 /// The resume key: the same input under the same configuration, rules and model.
@@ -243,6 +245,7 @@ fn all_call_rows(out: &Path) -> Result<HashMap<String, Vec<Done>>, StoreError> {
                 part: part.clone(),
                 content_hash: row.content_hash,
                 path: row.path,
+                model_id: row.model_id,
             });
         }
     }
@@ -392,16 +395,18 @@ pub fn query(out: &Path, sql: &str) -> Result<DataFrame, StoreError> {
     if !out.join("calls").is_dir() {
         return Err(io_err(out, "no dataset here (no calls/ directory)"));
     }
-    // polars SQL can read any file (read_parquet('/elsewhere')): a query sees the dataset only
+    // polars SQL can read any file (read_parquet('/elsewhere')): a query sees the dataset only.
+    // The name alone is refused, wherever it stands: quoted ("read_parquet"(…)) or with a
+    // comment before its parenthesis, it still calls the reader.
     static FILE_READ: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let file_read = FILE_READ
-        .get_or_init(|| regex::Regex::new(r"(?i)\bread_[a-z]+\s*\(").expect("valid regex"));
+    let file_read =
+        FILE_READ.get_or_init(|| regex::Regex::new(r"(?i)\bread_[a-z_]+").expect("valid regex"));
     if let Some(m) = file_read.find(sql) {
         return Err(StoreError::Parquet {
             path: out.display().to_string(),
             detail: format!(
                 "query refused: {} reads a file; a query sees only the tables calls, findings, segments, agents, reviews",
-                m.as_str().trim_end_matches('(').trim()
+                m.as_str()
             ),
         });
     }
