@@ -12,6 +12,11 @@ use symphonia::core::units::TimeBase;
 use super::decode::DecodedChannel;
 use super::{Audio, AudioError, SourceInfo};
 
+/// No call lasts this long: a longer file is a logger's dump of many, and decoding it whole
+/// would hold gigabytes (a 12-hour file ≈ 4 GB) that a failed allocation cannot give back as
+/// an error row: the whole batch would abort.
+const MAX_CALL_HOURS: u32 = 8;
+
 /// Sample rates a recording can have: telephone 8 kHz down to the 2 kHz a few voice loggers
 /// use, up to 384 kHz studio audio.
 pub(super) const SANE_RATES: std::ops::RangeInclusive<u32> = 2_000..=384_000;
@@ -170,6 +175,12 @@ impl Collected {
         buf.copy_to_slice_planar(&mut self.scratch);
         self.sanitise();
         self.frames += buf.frames() as u64;
+        if self.frames > u64::from(MAX_CALL_HOURS) * 3600 * u64::from(self.rate.max(1)) {
+            return Err(AudioError::TooLong {
+                path: path.to_path_buf(),
+                hours: MAX_CALL_HOURS,
+            });
+        }
         if let [l, r] = &self.scratch[..] {
             for (a, b) in l.iter().zip(r) {
                 self.peak = self.peak.max(a.abs());

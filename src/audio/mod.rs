@@ -100,6 +100,11 @@ pub enum AudioError {
     Truncated { path: PathBuf, detail: String },
     #[error("{path}: corrupt audio: {detail}")]
     Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "{path}: longer than {hours} hours: not one call (a logger's dump?); split it, e.g. \
+         ffmpeg -i FILE -f segment -segment_time 3600 -c copy part%03d.wav"
+    )]
+    TooLong { path: PathBuf, hours: u32 },
     #[error("cannot resample {from} Hz to {to} Hz: {detail}")]
     Resample { from: u32, to: u32, detail: String },
 }
