@@ -7,6 +7,7 @@ mod identity;
 mod input;
 mod layout;
 mod manifest;
+mod plan;
 mod rescore;
 pub mod review;
 mod run;
