@@ -16,7 +16,7 @@ const SECONDS: f32 = 6.0;
 /// the silence between), plus one in the agent's last burst.
 fn is_bad_position(rate: u32, i: usize) -> bool {
     let t = i as f32 / rate as f32;
-    ((1.0..3.5).contains(&t) && i % 97 == 0) || i == (4.5 * rate as f32) as usize
+    ((1.0..3.5).contains(&t) && i.is_multiple_of(97)) || i == (4.5 * rate as f32) as usize
 }
 
 /// The channels given bad samples: channel 0, channel 1, or both.

@@ -178,7 +178,7 @@ fn only_idioms(run: &[char]) -> bool {
         .copied()
         .filter(|c| c.is_alphanumeric())
         .collect();
-    letters.len() % 4 == 0
+    letters.len().is_multiple_of(4)
         && letters.chunks(4).all(|w| {
             let w: String = w.iter().collect();
             ZH_IDIOMS.contains(&w.as_str())
