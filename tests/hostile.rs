@@ -57,6 +57,18 @@ fn run_bounded(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> (i32, String,
     )
 }
 
+/// `batch --no-asr INPUT --out OUT`, bounded as [`run_bounded`].
+fn batch_bounded(input: &Path, out: &Path) -> (i32, String, f64) {
+    let args = [
+        "batch".as_ref(),
+        "--no-asr".as_ref(),
+        input.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    run_bounded(&args, &[])
+}
+
 /// Every call row: call id → (status, error).
 fn rows(out: &Path) -> BTreeMap<String, (String, String)> {
     let df = callqa::store::query(out, "SELECT call_id, status, error FROM calls").unwrap();
@@ -130,16 +142,7 @@ fn a_folder_of_hostile_files_is_scored_or_reported_call_by_call() {
     std::fs::copy(fixture("pcm_s16_16k_mono.wav"), input.join("z/good1.wav")).unwrap();
 
     let out = d.path().join("ds");
-    let (code, err, rss) = run_bounded(
-        &[
-            "batch".as_ref(),
-            "--no-asr".as_ref(),
-            input.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ],
-        &[],
-    );
+    let (code, err, rss) = batch_bounded(&input, &out);
     assert_eq!(code, 0, "{err}");
     assert!(rss < MAX_RSS_MIB, "peak RSS {rss:.0} MiB");
     let rows = rows(&out);
@@ -890,16 +893,7 @@ fn damaged_and_unusual_audio_is_decoded_or_named_call_by_call() {
     write("cut.m4a", &m4a[..m4a.len() / 2]);
 
     let out = d.path().join("ds");
-    let (code, err, _) = run_bounded(
-        &[
-            "batch".as_ref(),
-            "--no-asr".as_ref(),
-            input.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ],
-        &[],
-    );
+    let (code, err, _) = batch_bounded(&input, &out);
     assert_eq!(code, 0, "{err}");
     let rows = rows(&out);
     let df = callqa::store::query(
