@@ -1017,3 +1017,30 @@ fn ids_follow_recordings_when_folders_are_added_or_files_completed() {
         "{stdout}"
     );
 }
+
+/// A file longer than any call (a logger's dump) is that file's error row saying how to split
+/// it, decoded no further than the limit: decoded whole it would hold gigabytes, and a failed
+/// allocation aborts the process, the other calls with it.
+#[test]
+fn a_file_longer_than_any_call_is_an_error_row() {
+    let d = common::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // the lowest rate a recording may have keeps the file small: 8 h 1 min at 2 kHz, 58 MB
+    let frames = 2000 * (8 * 3600 + 60);
+    write_mulaw_wav(&input.join("dump.wav"), 2000, 1, frames, |i, _| {
+        0.2 * (i as f32 * 0.3).sin()
+    });
+    std::fs::copy(fixture("mulaw_8k_stereo.wav"), input.join("good.wav")).unwrap();
+    let out = d.path().join("ds");
+    let (code, err, _) = batch_bounded(&input, &out);
+    assert_eq!(code, 0, "{err}");
+    let rows = rows(&out);
+    assert_eq!(rows["good"].0, "ok", "{rows:?}");
+    let (status, error) = &rows["dump"];
+    assert_eq!(status, "error");
+    assert!(
+        error.contains("longer than 8 hours") && error.contains("segment"),
+        "{error}"
+    );
+}
