@@ -792,6 +792,27 @@ fn query_runs_sql_and_a_second_reader_sees_the_same_data() {
             "{stderr}"
         );
     }
+    // COUNT(*) with no grouping is one row (polars 0.46 gave one per row, none for no match)
+    let n = sql(&c.out, "SELECT COUNT(*) AS n FROM calls");
+    assert_eq!(
+        (
+            n.height(),
+            n.column("n")
+                .unwrap()
+                .cast(&polars::prelude::DataType::Int64)
+                .unwrap()
+                .i64()
+                .unwrap()
+                .get(0)
+        ),
+        (1, Some(11)),
+        "{n}"
+    );
+    let none = sql(
+        &c.out,
+        "SELECT count(*) AS n FROM calls WHERE call_id = 'no such call'",
+    );
+    assert_eq!(none.height(), 1, "{none}");
     let findings = sql(&c.out, "SELECT * FROM findings").height();
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),
