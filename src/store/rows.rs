@@ -311,25 +311,30 @@ pub fn call_rows(
         .transcript
         .iter()
         .flat_map(|t| &t.segments)
-        .map(|s| SegmentRow {
-            call_id: call.call_id.clone(),
-            agent_id: call.agent_id.clone(),
-            speaker: s.speaker,
-            start_s: s.start,
-            end_s: s.end,
-            text: s.text.clone(),
-            raw_text: s.raw_text.clone(),
-            redacted: !run.raw_text,
-            avg_token_p: f64::from(s.avg_token_p),
-            no_speech_p: f64::from(s.no_speech_p),
-            second_choices: serde_json::to_string(&s.second_choices).expect("choices serialise"),
-            char_times: char_times_json(&s.char_times),
-        })
+        .map(|s| segment_row(&call, s, run))
         .collect();
     CallRows {
         call,
         findings,
         segments,
+    }
+}
+
+/// One transcript segment's row.
+fn segment_row(call: &CallRow, s: &crate::asr::Segment, run: &RunInfo) -> SegmentRow {
+    SegmentRow {
+        call_id: call.call_id.clone(),
+        agent_id: call.agent_id.clone(),
+        speaker: s.speaker,
+        start_s: s.start,
+        end_s: s.end,
+        text: s.text.clone(),
+        raw_text: s.raw_text.clone(),
+        redacted: !run.raw_text,
+        avg_token_p: f64::from(s.avg_token_p),
+        no_speech_p: f64::from(s.no_speech_p),
+        second_choices: serde_json::to_string(&s.second_choices).expect("choices serialise"),
+        char_times: char_times_json(&s.char_times),
     }
 }
 
