@@ -553,6 +553,9 @@ fn what_an_adversary_tried_is_masked_and_ordinary_numbers_stay() {
         "138 dash dash dash 1234 5678".into(),
         format!("138{zw}1234{zw}5678"),
         "eleven thirty eight, twelve thirty four, fifty six seventy eight".into(),
+        "号码①③⑧①②③④⑤⑥⑦⑧".into(),
+        "رقمي ١٣٨٠٠١٣٨٠٠٠".into(),
+        "one three eight nought nought one three".into(),
     ] {
         let red = redact(&text);
         assert!(!leaks(&red), "{text} → {red}");
@@ -563,6 +566,8 @@ fn what_an_adversary_tried_is_masked_and_ordinary_numbers_stay() {
         "your email is zhangsan at company dot ai",
         "ｌｉｌｅｉ＠ｑｑ．ｃｏｍ",
         "zhangsan＠ｇｍａｉｌ。ｃｏｍ",
+        "zhangsan [at] example [dot] com",
+        "zhangsan (at) example period com",
     ] {
         assert!(
             redact(text).contains("[REDACTED]") && !redact(text).contains("zhangsan"),

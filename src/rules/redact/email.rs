@@ -41,8 +41,8 @@ fn spoken_email_regex() -> &'static regex::Regex {
     RE.get_or_init(|| {
         let part = r"(?:[a-z0-9]+|\p{Han}{1,3})";
         let join = r"\s*(?:\bdot\b|\bunderscore\b|\bdash\b|点|下划线|[._\-])\s*";
-        let at = r"(?:\s+at\s+|\s*(?:艾特|爱特|圈a|[@＠])\s*)";
-        let dot = r"\s*(?:\bdot\b|点|[.．。])\s*";
+        let at = r"(?:\s+at\s+|\s*(?:艾特|爱特|圈a|[@＠]|[\[(]\s*at\s*[\])])\s*)";
+        let dot = r"\s*(?:\bdot\b|\bperiod\b|点|[.．。]|[\[(]\s*dot\s*[\])])\s*";
         // a label may be said in words: "one six three dot com"
         let label = r"[a-z0-9\-]+(?:\s+[a-z0-9\-]+){0,3}";
         let tld =

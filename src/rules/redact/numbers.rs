@@ -206,7 +206,7 @@ fn word_unit(word: &str, start: usize, end: usize) -> Option<Unit> {
     let (count, needs_neighbour, multiplier) = match word {
         "double" => (1, true, true),
         "triple" => (2, true, true),
-        "o" | "oh" => (1, true, false),
+        "o" | "oh" | "nought" => (1, true, false),
         // a number read in pairs ("eleven thirty eight"): only beside other digits
         w if TEENS.contains(&w) || TENS.contains(&w) => (2, true, false),
         w if english_digit(w).is_some() => (1, false, false),
@@ -227,6 +227,8 @@ fn word_unit(word: &str, start: usize, end: usize) -> Option<Unit> {
 fn is_digit_char(c: char) -> bool {
     c.is_ascii_digit()
         || ('０'..='９').contains(&c)
+        // other scripts' digits and number forms: ٣, ①, ⑴
+        || (c.is_numeric() && !c.is_ascii())
         || chinese_digit(c).is_some()
         || matches!(
             c,
