@@ -22,9 +22,7 @@ use crate::call::{Language, Speaker};
 use matcher::{Pattern, Spelling};
 pub use normalise::{Normalised, normalise};
 pub use pii::{PiiKind, Readback};
-pub use redact::{
-    EMAIL_MARK, Mask, Redaction, masked, masks, redact, redact_findings, redact_transcript,
-};
+pub use redact::{EMAIL_MARK, Mask, Redaction, masked, masks, redact, redact_transcript};
 pub use roles::Role;
 pub use when::Condition;
 

@@ -7,7 +7,6 @@
 use crate::asr::{Segment, Transcript};
 use crate::call::Speaker;
 
-use super::Finding;
 use super::normalise::{half_width, normalise};
 use super::pii::{self, PiiKind};
 
@@ -106,16 +105,6 @@ mod numbers;
 use email::email_masks;
 pub(super) use email::email_regex;
 use numbers::{number_masks, reads_a_digit};
-
-/// Redact what findings quote that no segment holds (call metadata a `when` rule names); a
-/// finding cut from a transcript is quoted from the masked text already
-/// ([`super::RuleSet::scan_redacted`]).
-pub fn redact_findings(findings: &mut [Finding]) {
-    for f in findings {
-        f.matched_text = redact(&f.matched_text);
-        f.evidence = redact(&f.evidence);
-    }
-}
 
 /// The masks of every segment of a transcript, text as written. A speaker's consecutive
 /// segments are read as one text, so a number split between two segments is masked in both.
